@@ -1,0 +1,60 @@
+# CaseBridge — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+DEMO_PASSWORD ?= camau2026
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: setup run test worker deps assets translations browser-deps services lint bench clean
+
+## setup: virtualenv, dependencies, front-end assets, translations, database migrations
+setup: $(VENV)/.installed assets translations
+	@mkdir -p instance
+	$(FLASK) db upgrade
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.txt
+	touch $@
+
+## assets: front-end packages from npm, served by the app itself (no CDN)
+assets: caseapp/static/vendor/.installed
+
+caseapp/static/vendor/.installed: caseapp/assets/package.json caseapp/assets/package-lock.json caseapp/assets/copy_assets.py
+	npm ci --prefix caseapp/assets --no-audit --no-fund --loglevel=error
+	$(PY) caseapp/assets/copy_assets.py
+	touch $@
+
+## translations: compile the Vietnamese/English message catalogues
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -q -d caseapp/translations -f
+
+## run: set up, load the demo province, serve on http://$(HOST):$(PORT) (SQLite, in-process timers)
+run: setup
+	$(FLASK) seed-demo --password $(DEMO_PASSWORD)
+	@echo ""
+	@echo "CaseBridge on http://$(HOST):$(PORT)  (demo password for every login: $(DEMO_PASSWORD))"
+	$(FLASK) serve --host $(HOST) --port $(PORT)
+
+## worker: an RQ worker with the scheduler (needs REDIS_URL)
+worker: setup
+	$(PY) -m timers.worker
+
+## browser-deps: Debian's Chromium for the Playwright tests (Playwright's own download cannot work here)
+browser-deps:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+## test: set up and run the whole suite (SQLite and PostgreSQL; Redis; browser)
+test: setup browser-deps
+	$(PY) -m pytest -c tests/pytest.ini $(PYTEST_ARGS)
+
+## bench: the benchmarks (they print figures; never timed tests)
+bench: setup
+	$(PY) bench/lifecycle.py
+
+clean:
+	rm -rf $(VENV) caseapp/assets/node_modules caseapp/static/vendor instance .pytest_cache

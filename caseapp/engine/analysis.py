@@ -1,0 +1,137 @@
+"""Static facts about a parsed spec: user tasks, timers and their phases, scripts, main end events."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
+
+from .types import TimerInfo, UserTaskInfo
+
+_PHASE_RE = re.compile(r"""sla_due\(\s*(['"])(?P<phase>[^'"]+)\1""")
+
+
+@dataclass(frozen=True)
+class SpecFacts:
+    """What the runner needs to know about a spec, computed once per loaded spec."""
+
+    user_tasks: tuple[UserTaskInfo, ...]
+    timers: dict[str, TimerInfo]            # timer bpmn id -> info
+    form_fields: dict[str, tuple[str, ...]]  # user task bpmn id -> declared camunda form fields
+    main_end_events: frozenset[str]          # end events reachable without a boundary event
+
+
+def all_specs(spec, subprocess_specs: dict) -> list:
+    """The top-level spec followed by every subprocess spec."""
+    return [spec, *subprocess_specs.values()]
+
+
+def task_specs(spec, subprocess_specs: dict) -> Iterator:
+    """Every task spec of the process and its subprocesses, in document order."""
+    for process_spec in all_specs(spec, subprocess_specs):
+        yield from process_spec.task_specs.values()
+
+
+def timer_phase(expression: str | None, bpmn_id: str) -> str:
+    """The SLA phase of a timer: the argument of sla_due('...') in its expression, else its id."""
+    match = _PHASE_RE.search(expression or "")
+    return match.group("phase") if match else bpmn_id
+
+
+def attached_spec(boundary_spec):
+    """The task spec a boundary event guards (the non-event output of its BoundaryEventSplit)."""
+    for split in boundary_spec.inputs:
+        for output in split.outputs:
+            if not isinstance(output, BoundaryEvent):
+                return output
+    return None
+
+
+def _timer_definitions(event_definition) -> list[TimerEventDefinition]:
+    if isinstance(event_definition, TimerEventDefinition):
+        return [event_definition]
+    if isinstance(event_definition, MultipleEventDefinition):
+        return [d for d in event_definition.event_definitions if isinstance(d, TimerEventDefinition)]
+    return []
+
+
+def timer_info(task_spec) -> TimerInfo | None:
+    """TimerInfo for a timer event spec (boundary or intermediate), else None."""
+    timers = _timer_definitions(getattr(task_spec, "event_definition", None))
+    if not timers:
+        return None
+    bpmn_id = task_spec.bpmn_id or task_spec.name
+    if isinstance(task_spec, BoundaryEvent):
+        guarded = attached_spec(task_spec)
+        attached_to = (guarded.bpmn_id or guarded.name) if guarded is not None else bpmn_id
+        interrupting = bool(task_spec.cancel_activity)
+    else:  # an intermediate timer guards nothing: it is its own subject and interrupts nothing
+        attached_to, interrupting = bpmn_id, False
+    return TimerInfo(bpmn_id=bpmn_id, attached_to=attached_to,
+                     phase=timer_phase(timers[0].expression, bpmn_id), interrupting=interrupting)
+
+
+def user_task_info(task_spec) -> UserTaskInfo:
+    """UserTaskInfo of a user task spec."""
+    form = getattr(task_spec, "form", None)
+    return UserTaskInfo(bpmn_id=task_spec.bpmn_id, name=task_spec.bpmn_name or task_spec.bpmn_id,
+                        lane=task_spec.lane, form_key=getattr(form, "key", None) or None)
+
+
+def main_end_events(spec) -> frozenset[str]:
+    """End events reachable from the start without passing through a boundary event."""
+    seen, found, stack = set(), set(), [spec.start]
+    while stack:
+        current = stack.pop()
+        if current.name in seen:
+            continue
+        seen.add(current.name)
+        if isinstance(current, EndEvent):
+            found.add(current.bpmn_id)
+            continue
+        stack.extend(o for o in current.outputs if not isinstance(o, BoundaryEvent))
+    return frozenset(found)
+
+
+def expressions(spec, subprocess_specs: dict) -> Iterator[tuple[str, str, str, str]]:
+    """Every script and expression the engine would run: (bpmn id, kind, source, mode)."""
+    for ts in task_specs(spec, subprocess_specs):
+        bpmn_id = getattr(ts, "bpmn_id", None) or ts.name
+        if isinstance(ts, ScriptTask):
+            yield bpmn_id, "script", ts.script or "", "exec"
+        for condition, target in getattr(ts, "cond_task_specs", None) or []:
+            if condition is not None:
+                yield bpmn_id, f"condition of the flow to '{target}'", condition.args[0], "eval"
+        definition = getattr(ts, "event_definition", None)
+        definitions = (definition.event_definitions if isinstance(definition, MultipleEventDefinition)
+                       else [definition])
+        for d in definitions:
+            expression = getattr(d, "expression", None)
+            if isinstance(expression, str) and expression.strip():
+                yield bpmn_id, "event expression", expression, "eval"
+        for attribute in ("cardinality", "condition"):
+            value = getattr(ts, attribute, None)
+            if isinstance(value, str) and value.strip():
+                yield bpmn_id, attribute, value, "eval"
+
+
+def facts(spec, subprocess_specs: dict) -> SpecFacts:
+    """Compute SpecFacts for a spec (done once per deployed version and per process)."""
+    user_tasks, timers, fields = [], {}, {}
+    for ts in task_specs(spec, subprocess_specs):
+        if isinstance(ts, UserTask):
+            user_tasks.append(user_task_info(ts))
+            form = getattr(ts, "form", None)
+            fields[ts.bpmn_id] = tuple(f.id for f in getattr(form, "fields", []) if f.id)
+        info = timer_info(ts)
+        if info is not None:
+            timers[info.bpmn_id] = info
+    return SpecFacts(user_tasks=tuple(user_tasks), timers=timers, form_fields=fields,
+                     main_end_events=main_end_events(spec))

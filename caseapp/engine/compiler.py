@@ -1,0 +1,111 @@
+"""Parsing, validating and serialising a BPMN document into a deployable CompiledProcess."""
+
+from __future__ import annotations
+
+import hashlib
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from . import analysis, sandbox
+from .errors import BpmnValidationError, EngineError, ScriptValidationError
+from .serialization import load_spec, spec_to_json
+from .types import CompiledProcess
+
+MAX_BPMN_BYTES = 5 * 1024 * 1024
+
+# No DTDs, no external entities, no network: uploaded XML is untrusted.
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                              huge_tree=False, remove_blank_text=False)
+
+_validator: BpmnValidator | None = None
+
+
+def _schema_validator() -> BpmnValidator:
+    global _validator
+    if _validator is None:
+        _validator = BpmnValidator()
+    return _validator
+
+
+def compile_bpmn(xml: str | bytes) -> CompiledProcess:
+    """Parse, validate (schema, form keys, sandboxed scripts) and serialise a BPMN once per version."""
+    data = xml.encode("utf-8") if isinstance(xml, str) else bytes(xml)
+    if len(data) > MAX_BPMN_BYTES:
+        raise BpmnValidationError(f"the BPMN document is larger than {MAX_BPMN_BYTES} bytes")
+    root = _parse_xml(data)
+    parser = CamundaParser(validator=_schema_validator())
+    try:
+        parser.add_bpmn_xml(root, filename="upload.bpmn")
+        process_id = _single_executable_process(parser)
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except EngineError:
+        raise
+    except ValidationException as exc:
+        raise BpmnValidationError(_describe(exc)) from None
+    except SpiffWorkflowException as exc:
+        raise BpmnValidationError(f"the BPMN document is not valid: {exc}") from None
+    except Exception as exc:  # parser bugs surface as arbitrary exceptions
+        raise BpmnValidationError(f"the BPMN document cannot be parsed: {type(exc).__name__}: {exc}") from None
+
+    facts = analysis.facts(spec, subprocess_specs)
+    for task in facts.user_tasks:
+        if not task.form_key:
+            raise BpmnValidationError(f"user task '{task.bpmn_id}' has no camunda:formKey")
+    _check_scripts(spec, subprocess_specs)
+
+    spec_json = spec_to_json(process_id, spec, subprocess_specs)
+    load_spec(spec_json)  # proves the spec round-trips, and warms the runner cache
+    return CompiledProcess(
+        process_id=process_id,
+        bpmn_sha256=hashlib.sha256(data).hexdigest(),
+        spec_json=spec_json,
+        user_tasks=facts.user_tasks,
+        timers=tuple(facts.timers.values()),
+    )
+
+
+def _parse_xml(data: bytes):
+    try:
+        root = etree.fromstring(data, parser=_XML_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise BpmnValidationError(f"the document is not well-formed XML: {exc}") from None
+    if root is None:
+        raise BpmnValidationError("the document is empty")
+    return root
+
+
+def _single_executable_process(parser: CamundaParser) -> str:
+    ids = parser.get_process_ids()
+    if not ids:
+        raise BpmnValidationError('the document has no executable process (isExecutable="true")')
+    if len(ids) > 1:
+        raise BpmnValidationError(f"the document has several executable processes ({', '.join(ids)}); "
+                                  "one process per file")
+    return ids[0]
+
+
+def _check_scripts(spec, subprocess_specs) -> None:
+    for bpmn_id, kind, source, mode in analysis.expressions(spec, subprocess_specs):
+        try:
+            sandbox.compile_source(source, mode)
+        except sandbox.SandboxViolation as exc:
+            snippet = " ".join(source.split())[:120]
+            raise ScriptValidationError(
+                f"the {kind} of '{bpmn_id}' ({snippet!r}) is not allowed: {exc}", bpmn_id) from None
+
+
+def _describe(exc: ValidationException) -> str:
+    where = []
+    if getattr(exc, "id", ""):
+        where.append(f"element '{exc.id}'")
+    if getattr(exc, "tag", ""):
+        where.append(f"<{exc.tag}>")
+    if getattr(exc, "line_number", ""):
+        where.append(f"line {exc.line_number}")
+    message = str(exc.args[0]) if exc.args else str(exc)
+    return f"{message.rstrip('. ')} ({', '.join(where)})" if where else message

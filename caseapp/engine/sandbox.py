@@ -1,0 +1,268 @@
+"""The restricted Python that BPMN scripts and expressions run in (RestrictedPython + time limit).
+
+Process designers upload BPMN, so its scripts are untrusted code.  They are compiled with
+RestrictedPython (no names or attributes starting with "_", no imports, no class definitions,
+no try/except so a time-out cannot be swallowed, a denylist of dangerous builtins), executed with
+a small set of safe builtins and guards, and stopped by a line tracer after a wall-clock limit.
+Nothing here imports SpiffWorkflow.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Callable, Mapping
+from types import CodeType
+from typing import Any
+
+from RestrictedPython import (
+    PrintCollector,
+    RestrictingNodeTransformer,
+    compile_restricted_eval,
+    compile_restricted_exec,
+    limited_builtins,
+    safe_builtins,
+)
+from RestrictedPython.Eval import default_guarded_getitem
+from RestrictedPython.Guards import (
+    full_write_guard,
+    guarded_iter_unpack_sequence,
+    guarded_unpack_sequence,
+    safer_getattr_raise,
+)
+
+SCRIPT_FILENAME = "<bpmn-script>"
+DEFAULT_TIME_LIMIT = 1.0  # seconds of wall time per script or expression
+MAX_SEQUENCE = 100_000  # longest str/list/tuple/bytes a `*` may build
+MAX_INT_BITS = 100_000  # largest int a `**` or `<<` may build
+
+# Names a script may never mention, even if task data happened to use them.
+FORBIDDEN_NAMES = frozenset({
+    "open", "eval", "exec", "compile", "globals", "locals", "vars", "dir", "getattr", "setattr",
+    "delattr", "hasattr", "input", "breakpoint", "help", "memoryview", "exit", "quit", "object",
+    "type", "super", "classmethod", "staticmethod", "property",
+})
+
+
+class SandboxViolation(Exception):
+    """The source was refused at compile time; args[0] lists the reasons."""
+
+
+class ScriptTimeout(Exception):
+    """The script ran longer than its time limit."""
+
+
+class _Policy(RestrictingNodeTransformer):
+    """RestrictedPython's policy, tightened to plain data manipulation."""
+
+    def _refuse(self, node: ast.AST, what: str) -> ast.AST:
+        self.error(node, f"{what} are not allowed in BPMN scripts.")
+        return node
+
+    def visit_Import(self, node):
+        return self._refuse(node, "Imports")
+
+    def visit_ImportFrom(self, node):
+        return self._refuse(node, "Imports")
+
+    def visit_ClassDef(self, node):
+        return self._refuse(node, "Class definitions")
+
+    def visit_Try(self, node):
+        return self._refuse(node, "try/except blocks")
+
+    def visit_TryStar(self, node):
+        return self._refuse(node, "try/except blocks")
+
+    def visit_Global(self, node):
+        return self._refuse(node, "global statements")
+
+    def visit_Nonlocal(self, node):
+        return self._refuse(node, "nonlocal statements")
+
+    def visit_AsyncFunctionDef(self, node):
+        return self._refuse(node, "Async functions")
+
+    def visit_Name(self, node):
+        if node.id in FORBIDDEN_NAMES:
+            self.error(node, f'"{node.id}" is not allowed in BPMN scripts.')
+            return node
+        return super().visit_Name(node)
+
+    def visit_BinOp(self, node):
+        node = super().visit_BinOp(node)
+        if isinstance(node, ast.BinOp) and type(node.op) in _GUARDED_BINOPS:
+            call = ast.Call(func=ast.Name("_binop_", ast.Load()),
+                            args=[ast.Constant(_GUARDED_BINOPS[type(node.op)]), node.left, node.right],
+                            keywords=[])
+            return ast.fix_missing_locations(ast.copy_location(call, node))
+        return node
+
+
+_GUARDED_BINOPS = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<"}
+_BINOPS = {"*": operator.mul, "**": operator.pow, "<<": operator.lshift}
+_INPLACE = {
+    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
+    "%=": operator.imod, "**=": operator.ipow, "<<=": operator.ilshift, ">>=": operator.irshift,
+    "|=": operator.ior, "^=": operator.ixor, "&=": operator.iand, "//=": operator.ifloordiv,
+}
+
+
+def _check_size(op: str, left: Any, right: Any) -> None:
+    if op == "*":
+        for seq, n in ((left, right), (right, left)):
+            if isinstance(seq, (str, bytes, list, tuple)) and isinstance(n, int):
+                if len(seq) * n > MAX_SEQUENCE:
+                    raise ValueError(f"sequence repetition longer than {MAX_SEQUENCE} is not allowed")
+    elif op in ("**", "<<") and isinstance(left, int) and isinstance(right, int):
+        bits = left.bit_length() * right if op == "**" else left.bit_length() + right
+        if bits > MAX_INT_BITS:
+            raise ValueError(f"integers larger than {MAX_INT_BITS} bits are not allowed")
+
+
+def _binop(op: str, left: Any, right: Any) -> Any:
+    _check_size(op, left, right)
+    return _BINOPS[op](left, right)
+
+
+def _inplacevar(op: str, left: Any, right: Any) -> Any:
+    _check_size(op[:-1], left, right)
+    return _INPLACE[op](left, right)
+
+
+def _apply(func: Callable, *args: Any, **kwargs: Any) -> Any:
+    return func(*args, **kwargs)
+
+
+def _build_builtins() -> dict[str, Any]:
+    allowed = {k: v for k, v in safe_builtins.items()
+               if not k.startswith("_") and k not in FORBIDDEN_NAMES}
+    allowed.update(limited_builtins)  # range/list/tuple with size limits
+    allowed.update({
+        "dict": dict, "set": set, "frozenset": frozenset, "min": min, "max": max, "sum": sum,
+        "any": any, "all": all, "enumerate": enumerate, "reversed": reversed, "sorted": sorted,
+        "zip": zip, "map": map, "filter": filter,
+    })
+    return allowed
+
+
+SAFE_BUILTINS: Mapping[str, Any] = _build_builtins()
+
+# Guards RestrictedPython's generated code calls; they always override task data.
+GUARDS: Mapping[str, Any] = {
+    "__builtins__": SAFE_BUILTINS,
+    "__name__": "bpmn_script",
+    "_getattr_": safer_getattr_raise,
+    "_getitem_": default_guarded_getitem,
+    "_getiter_": iter,
+    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+    "_unpack_sequence_": guarded_unpack_sequence,
+    "_write_": full_write_guard,
+    "_print_": PrintCollector,
+    "_inplacevar_": _inplacevar,
+    "_apply_": _apply,
+    "_binop_": _binop,
+}
+
+_code_cache: dict[tuple[str, str], CodeType] = {}
+_code_cache_lock = threading.Lock()
+_CODE_CACHE_MAX = 2048
+
+
+def normalise(source: str, mode: str) -> str:
+    """Scripts may be indented in the XML and expressions padded; strip that before compiling."""
+    return source.strip() if mode == "eval" else textwrap.dedent(source).strip("\n")
+
+
+def compile_source(source: str, mode: str) -> CodeType:
+    """Compile once under the restricted policy, raising SandboxViolation with every reason."""
+    key = (mode, source)
+    code = _code_cache.get(key)
+    if code is not None:
+        return code
+    text = normalise(source, mode)
+    compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
+    try:
+        result = compiler(text, filename=SCRIPT_FILENAME, policy=_Policy)
+    except SyntaxError as exc:  # some syntax errors escape the policy's error list
+        raise SandboxViolation(f"syntax error: {exc.msg} (line {exc.lineno})") from None
+    if result.errors or result.code is None:
+        raise SandboxViolation("; ".join(result.errors) or "the source does not compile")
+    with _code_cache_lock:
+        if len(_code_cache) >= _CODE_CACHE_MAX:
+            _code_cache.clear()
+        _code_cache[key] = result.code
+    return result.code
+
+
+def _wall() -> float:
+    """A monotonic clock that freezegun does not freeze (it patches time.monotonic, not this)."""
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
+if not hasattr(time, "clock_gettime"):  # pragma: no cover - non-POSIX fallback
+    _REAL_PERF = (time.perf_counter,)
+
+    def _wall() -> float:  # noqa: F811
+        return _REAL_PERF[0]()
+
+
+def run_limited(code: CodeType, namespace: dict, time_limit: float, mode: str) -> Any:
+    """Run restricted code with a line tracer that raises ScriptTimeout after time_limit seconds."""
+    deadline = _wall() + time_limit
+
+    def local_trace(frame, event, arg):
+        if _wall() > deadline:
+            raise ScriptTimeout(f"the script ran longer than {time_limit:g} s")
+        return local_trace
+
+    def global_trace(frame, event, arg):
+        if _wall() > deadline:
+            raise ScriptTimeout(f"the script ran longer than {time_limit:g} s")
+        # Trace lines of the script's own frames only: trusted functions it calls run untraced.
+        return local_trace if frame.f_code.co_filename == SCRIPT_FILENAME else None
+
+    previous = sys.gettrace()
+    sys.settrace(global_trace)
+    try:
+        if mode == "eval":
+            return eval(code, namespace)  # noqa: S307 - restricted code, guarded namespace
+        exec(code, namespace)  # noqa: S102 - restricted code, guarded namespace
+        return None
+    finally:
+        sys.settrace(previous)
+
+
+def wrap_function(func: Callable) -> Callable:
+    """Expose a trusted callable as a bare function, so scripts cannot reach the object behind it."""
+    def call(*args, **kwargs):
+        return func(*args, **kwargs)
+    call.__name__ = getattr(func, "__name__", "function")
+    return call
+
+
+def json_problem(value: Any, path: str, depth: int = 0) -> str | None:
+    """Return why value is not plain JSON data (None if it is), naming the offending path."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return None
+    if depth > 50:
+        return f"{path} is nested too deeply"
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            problem = json_problem(item, f"{path}[{i}]", depth + 1)
+            if problem:
+                return problem
+        return None
+    if isinstance(value, dict):
+        for k, item in value.items():
+            if not isinstance(k, str):
+                return f"{path} has a non-string key {k!r}"
+            problem = json_problem(item, f"{path}[{k!r}]", depth + 1)
+            if problem:
+                return problem
+        return None
+    return f"{path} is a {type(value).__name__}, not JSON data"

@@ -1,0 +1,1 @@
+"""Business calendar, SLA due times, deadline scheduling and the sweeper."""
