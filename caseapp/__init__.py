@@ -1,0 +1,84 @@
+"""CaseBridge: field reports from citizens to the provincial government, on legal deadlines."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from . import config as config_module
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Application factory: the environment's config, overridden by `config` (tests)."""
+    app = Flask(__name__, instance_path=str(config_module.INSTANCE_DIR))
+    app.config.update(config_module.from_environment())
+    app.config.update(
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE="vi",
+        BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
+        WTF_CSRF_TIME_LIMIT=None,
+        EMBEDDED_SWEEPER=True,
+    )
+    if config:
+        app.config.update(config)
+    app.instance_path and _ensure_instance_dir(app)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    register_extensions(app)
+    register_blueprints(app)
+    from .errors import register_error_handlers
+    register_error_handlers(app)
+    from .cli import register_cli
+    register_cli(app)
+    from timers.embedded import register_embedded_sweeper
+    register_embedded_sweeper(app)
+    from timers.wiring import register_scheduler
+    register_scheduler(app)
+    return app
+
+
+def _ensure_instance_dir(app: Flask) -> None:
+    import os
+    os.makedirs(app.instance_path, exist_ok=True)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to this app."""
+    db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _tune_sqlite(app)
+    migrate.init_app(app, db, directory=str(config_module.INSTANCE_DIR.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    from .i18n import init_i18n
+    init_i18n(app)
+    from .views.auth import load_user
+    login_manager.user_loader(load_user)
+
+
+def _tune_sqlite(app: Flask) -> None:
+    from sqlalchemy import event
+    with app.app_context():
+        engine = db.engine
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.close()
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per audience."""
+    from .views import admin, api, auth, cases, health, leader, public, work
+    for module in (health, api, public, auth, work, cases, admin, leader):
+        app.register_blueprint(module.bp)

@@ -1,0 +1,86 @@
+"""Deploying BPMN versions and building the engine runner a case needs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..engine import BpmnValidationError, EngineError, ProcessRunner, compile_bpmn
+from ..extensions import db
+from ..models import ProcessVersion, utcnow
+from .audit import record_admin_change
+from .errors import NotFound, ValidationFailed
+from .replies import rejection_reply
+from .sla_settings import DueCalculator
+
+BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
+MAIN_PROCESS = "field_report"
+REQUIRED_FORM_KEYS = {"dispatch", "handle", "publish"}
+
+
+def deploy_bpmn(xml: str, actor=None) -> tuple[ProcessVersion, bool]:
+    """Validate and store a BPMN version; the same XML twice is one version."""
+    try:
+        compiled = compile_bpmn(xml)
+    except BpmnValidationError as exc:
+        raise ValidationFailed(f"BPMN rejected: {exc}", {"bpmn": [str(exc)]}) from exc
+    except EngineError as exc:
+        raise ValidationFailed(f"BPMN rejected: {exc}", {"bpmn": [str(exc)]}) from exc
+    keys = {t.form_key for t in compiled.user_tasks}
+    missing = REQUIRED_FORM_KEYS - keys
+    if compiled.process_id == MAIN_PROCESS and missing:
+        raise ValidationFailed("BPMN rejected: missing form keys " + ", ".join(sorted(missing)),
+                               {"bpmn": [f"missing user tasks with form keys {sorted(missing)}"]})
+    existing = db.session.scalars(db.select(ProcessVersion).where(
+        ProcessVersion.process_id == compiled.process_id,
+        ProcessVersion.bpmn_sha256 == compiled.bpmn_sha256)).first()
+    if existing is not None and existing.active:
+        return existing, False
+    latest = db.session.scalar(db.select(db.func.max(ProcessVersion.version)).where(
+        ProcessVersion.process_id == compiled.process_id)) or 0
+    db.session.execute(db.update(ProcessVersion).where(
+        ProcessVersion.process_id == compiled.process_id).values(active=False))
+    version = ProcessVersion(process_id=compiled.process_id, version=latest + 1,
+                             bpmn_xml=xml if isinstance(xml, str) else xml.decode("utf-8"),
+                             bpmn_sha256=compiled.bpmn_sha256, spec_json=compiled.spec_json,
+                             deployed_at=utcnow(), deployed_by_id=getattr(actor, "id", None),
+                             active=True)
+    db.session.add(version)
+    record_admin_change(actor, "process.deploy", f"{compiled.process_id} v{latest + 1}",
+                        {"sha256": compiled.bpmn_sha256})
+    db.session.commit()
+    return version, True
+
+
+def deploy_bundled(actor=None) -> tuple[ProcessVersion, bool]:
+    """Deploy the diagram shipped in bpmn/ (idempotent: unchanged XML is not redeployed)."""
+    xml = (BPMN_DIR / f"{MAIN_PROCESS}.bpmn").read_text(encoding="utf-8")
+    return deploy_bpmn(xml, actor)
+
+
+def active_version(process_id: str = MAIN_PROCESS) -> ProcessVersion:
+    """The version new cases start on."""
+    version = db.session.scalars(db.select(ProcessVersion).where(
+        ProcessVersion.process_id == process_id, ProcessVersion.active.is_(True))
+        .order_by(ProcessVersion.version.desc())).first()
+    if version is None:
+        raise NotFound("no process deployed; run 'flask --app wsgi deploy'")
+    return version
+
+
+_spec_by_version: dict[int, str] = {}
+
+
+def runner_for(version_id: int) -> ProcessRunner:
+    """An engine runner wired to this app's script functions (SLA calendar, replies)."""
+    spec = _spec_by_version.get(version_id)
+    if spec is None:
+        spec = db.session.scalar(db.select(ProcessVersion.spec_json).where(
+            ProcessVersion.id == version_id))
+        if spec is None:
+            raise NotFound(f"process version {version_id} is gone")
+        _spec_by_version[version_id] = spec
+    return ProcessRunner(spec, {"sla_due": DueCalculator(), "rejection_reply": rejection_reply})
+
+
+def forget_cached_specs() -> None:
+    """Drop cached specs (tests reuse version ids across databases)."""
+    _spec_by_version.clear()

@@ -1,0 +1,118 @@
+"""SLA policies and declared calendar days, as stored by admins."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from ..extensions import db
+from ..models import CalendarDay, SlaPolicy, utcnow
+from timers.calendar import BusinessCalendar
+from timers.sla import DEFAULT_POLICIES, InvalidDuration, Policy, due_at, parse_duration
+from .audit import record_admin_change
+from .errors import NotFound, ValidationFailed
+
+
+def load_calendar() -> BusinessCalendar:
+    """Read the province's declared days once per command."""
+    rows = db.session.execute(db.select(CalendarDay.day, CalendarDay.kind)).all()
+    return BusinessCalendar(
+        days_off=frozenset(d for d, k in rows if k == "day_off"),
+        working_days=frozenset(d for d, k in rows if k == "working"))
+
+
+def load_policies() -> dict[str, Policy]:
+    """Read every SLA policy, falling back to the legal defaults for a phase not in the table."""
+    policies = {phase: Policy(phase, parse_duration(w), parse_duration(o))
+                for phase, (w, o) in DEFAULT_POLICIES.items()}
+    for row in db.session.scalars(db.select(SlaPolicy)):
+        policies[row.phase] = Policy(row.phase, parse_duration(row.working_duration),
+                                     parse_duration(row.dayoff_duration))
+    return policies
+
+
+class DueCalculator:
+    """sla_due for the engine: loads policies and calendar lazily, once per command."""
+
+    def __init__(self):
+        self._policies = None
+        self._calendar = None
+
+    def __call__(self, phase: str, start: datetime | None = None) -> str:
+        if self._policies is None:
+            with db.session.no_autoflush:  # the engine runs mid-command: never flush from here
+                self._policies = load_policies()
+                self._calendar = load_calendar()
+        policy = self._policies.get(phase)
+        if policy is None:
+            raise ValueError(f"no SLA policy for phase {phase!r}")
+        return due_at(start or utcnow(), policy, self._calendar).isoformat()
+
+
+def compute_due(phase: str, start: datetime) -> datetime:
+    """The due moment for a phase starting at `start` under today's policies and calendar."""
+    if start.tzinfo is None:
+        raise ValidationFailed("the time needs a timezone offset", {"at": ["timezone missing"]})
+    policies = load_policies()
+    if phase not in policies:
+        raise NotFound(f"unknown SLA phase: {phase}")
+    return due_at(start, policies[phase], load_calendar())
+
+
+def ensure_default_policies() -> None:
+    """Seed the legal defaults of the province once; never overwrite an admin's change."""
+    existing = set(db.session.scalars(db.select(SlaPolicy.phase)))
+    for phase, (working, dayoff) in DEFAULT_POLICIES.items():
+        if phase not in existing:
+            db.session.add(SlaPolicy(phase=phase, working_duration=working, dayoff_duration=dayoff))
+    db.session.commit()
+
+
+def set_policy(phase: str, working: str, dayoff: str, actor=None) -> SlaPolicy:
+    """Admins change durations without touching the BPMN."""
+    errors = {}
+    for name, value in (("working", working), ("dayoff", dayoff)):
+        try:
+            parse_duration(value)
+        except InvalidDuration as exc:
+            errors[name] = [str(exc)]
+    phase = (phase or "").strip()
+    if not phase or not phase.replace("_", "").isalnum():
+        errors["phase"] = ["a phase name of letters, digits and _"]
+    if errors:
+        raise ValidationFailed("invalid SLA policy", errors)
+    row = db.session.get(SlaPolicy, phase)
+    before = None if row is None else {"working": row.working_duration, "dayoff": row.dayoff_duration}
+    if row is None:
+        row = SlaPolicy(phase=phase)
+        db.session.add(row)
+    row.working_duration = working.strip().upper()
+    row.dayoff_duration = dayoff.strip().upper()
+    row.updated_at = utcnow()
+    record_admin_change(actor, "sla.set", phase, {"before": before,
+                        "after": {"working": row.working_duration, "dayoff": row.dayoff_duration}})
+    db.session.commit()
+    return row
+
+
+def declare_day(day: date, kind: str, note: str | None = None, actor=None) -> CalendarDay:
+    """Declare a province day off or a make-up working day."""
+    if kind not in ("day_off", "working"):
+        raise ValidationFailed("kind must be day_off or working", {"kind": ["day_off or working"]})
+    row = db.session.get(CalendarDay, day)
+    before = None if row is None else row.kind
+    if row is None:
+        row = CalendarDay(day=day)
+        db.session.add(row)
+    row.kind, row.note = kind, note
+    record_admin_change(actor, "calendar.declare", day.isoformat(), {"before": before, "after": kind})
+    db.session.commit()
+    return row
+
+
+def remove_day(day: date, actor=None) -> None:
+    """Withdraw a declaration; the day falls back to the national calendar."""
+    row = db.session.get(CalendarDay, day)
+    if row is None:
+        raise NotFound(f"no declared day {day.isoformat()}")
+    record_admin_change(actor, "calendar.remove", day.isoformat(), {"before": row.kind})
+    db.session.delete(row)
+    db.session.commit()

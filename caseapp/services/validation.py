@@ -1,0 +1,200 @@
+"""The domain rules for what citizens and staff may submit."""
+from __future__ import annotations
+
+import re
+
+from ..extensions import db
+from ..models import Agency, Case, Category
+from .errors import ValidationFailed
+from .replies import REJECT_REASONS
+
+_PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
+_MOBILE = re.compile(r"^0(3|5|7|8|9)\d{8}$")
+_LANDLINE = re.compile(r"^02\d{9}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+LIMITS = {"full_name": (2, 120), "description": (10, 5000), "address": (0, 300),
+          "note": (0, 2000), "result": (5, 5000), "return_reason": (5, 2000),
+          "public_response": (5, 5000)}
+
+
+def normalise_phone(raw: str | None) -> str | None:
+    """Vietnamese mobile (10 digits) or landline (11 digits), +84 accepted; None when invalid."""
+    if not raw:
+        return None
+    phone = _PHONE_SEPARATORS.sub("", str(raw))
+    if phone.startswith("+84"):
+        phone = "0" + phone[3:]
+    elif phone.startswith("84") and len(phone) in (11, 12):
+        phone = "0" + phone[2:]
+    return phone if _MOBILE.match(phone) or _LANDLINE.match(phone) else None
+
+
+def text_field(data: dict, name: str, errors: dict, required: bool = True) -> str | None:
+    """Trimmed text within the field's length limits, or an error recorded."""
+    value = data.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            errors[name] = ["required"]
+        return None
+    if not isinstance(value, str):
+        errors[name] = ["must be text"]
+        return None
+    value = value.strip()
+    low, high = LIMITS.get(name, (0, 1000))
+    if len(value) < low:
+        errors[name] = [f"at least {low} characters"]
+    elif len(value) > high:
+        errors[name] = [f"at most {high} characters"]
+    return value
+
+
+def boolean(data: dict, name: str, errors: dict) -> bool:
+    """JSON booleans and the usual form spellings."""
+    value = data.get(name, False)
+    if isinstance(value, bool):
+        return value
+    if value in (None, "", 0, "0", "false", "False", "off", "n", "no"):
+        return False
+    if value in (1, "1", "true", "True", "on", "y", "yes"):
+        return True
+    errors[name] = ["must be true or false"]
+    return False
+
+
+def coordinate(data: dict, name: str, low: float, high: float, errors: dict) -> float | None:
+    """An optional latitude or longitude within range."""
+    value = data.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        errors[name] = ["must be a number"]
+        return None
+    if not low <= number <= high:
+        errors[name] = [f"must be between {low} and {high}"]
+        return None
+    return number
+
+
+def clean_report(data: dict) -> dict:
+    """Check a citizen's report; every problem is reported at once, per field."""
+    if not isinstance(data, dict):
+        raise ValidationFailed("the body must be a JSON object")
+    errors: dict[str, list[str]] = {}
+    clean = {"full_name": text_field(data, "full_name", errors),
+             "description": text_field(data, "description", errors),
+             "address": text_field(data, "address", errors, required=False)}
+    phone_raw = data.get("phone")
+    clean["phone"] = normalise_phone(phone_raw if isinstance(phone_raw, str) else None)
+    if clean["phone"] is None:
+        errors["phone"] = ["required" if not phone_raw else "not a Vietnamese phone number"]
+    email = data.get("email")
+    if email not in (None, ""):
+        if not isinstance(email, str) or len(email) > 200 or not _EMAIL.match(email.strip()):
+            errors["email"] = ["not a valid e-mail address"]
+        else:
+            clean["email"] = email.strip()
+    clean.setdefault("email", None)
+    code = data.get("category")
+    category = None
+    if not code or not isinstance(code, str):
+        errors["category"] = ["required"]
+    else:
+        category = db.session.scalars(db.select(Category).where(
+            Category.code == code, Category.active.is_(True))).first()
+        if category is None:
+            errors["category"] = ["unknown category"]
+    clean["category"] = category
+    clean["lat"] = coordinate(data, "lat", -90, 90, errors)
+    clean["lon"] = coordinate(data, "lon", -180, 180, errors)
+    if (clean["lat"] is None) != (clean["lon"] is None) and "lat" not in errors and "lon" not in errors:
+        errors["lat" if clean["lat"] is None else "lon"] = ["give both latitude and longitude"]
+    clean["urgent"] = boolean(data, "urgent", errors)
+    clean["consent_share_identity"] = boolean(data, "consent_share_identity", errors)
+    if errors:
+        raise ValidationFailed("the report has errors", errors)
+    return clean
+
+
+def _choice(data: dict, name: str, allowed, errors: dict) -> str | None:
+    value = data.get(name)
+    if value in (None, ""):
+        errors[name] = ["required"]
+        return None
+    if value not in allowed:
+        errors[name] = [f"must be one of: {', '.join(allowed)}"]
+        return None
+    return value
+
+
+def clean_dispatch(data: dict, case: Case) -> dict:
+    """Dispatch needs an active agency; rejection needs a reason (and the original for duplicates)."""
+    errors: dict[str, list[str]] = {}
+    clean = dict.fromkeys(("action", "agency", "urgent", "note", "reject_reason", "duplicate_of"))
+    clean["urgent"] = False
+    clean["action"] = _choice(data, "action", ("dispatch", "reject"), errors)
+    clean["note"] = text_field(data, "note", errors, required=False)
+    if clean["action"] == "dispatch":
+        code = data.get("agency")
+        agency = None
+        if code and isinstance(code, str):
+            agency = db.session.scalars(db.select(Agency).where(
+                Agency.code == code, Agency.active.is_(True))).first()
+        if not code:
+            errors["agency"] = ["required"]
+        elif agency is None:
+            errors["agency"] = ["unknown agency"]
+        clean["agency"] = code
+        clean["urgent"] = boolean(data, "urgent", errors)
+    elif clean["action"] == "reject":
+        clean["reject_reason"] = _choice(data, "reject_reason", tuple(REJECT_REASONS), errors)
+        if clean["reject_reason"] == "duplicate":
+            original = (data.get("duplicate_of") or "").strip().upper() if isinstance(
+                data.get("duplicate_of"), str) else ""
+            if not original:
+                errors["duplicate_of"] = ["required for a duplicate"]
+            elif original == case.tracking_code or not db.session.scalar(
+                    db.select(Case.id).where(Case.tracking_code == original)):
+                errors["duplicate_of"] = ["no other report has this tracking code"]
+            clean["duplicate_of"] = original or None
+    if errors:
+        raise ValidationFailed("the dispatch form has errors", errors)
+    return clean
+
+
+def clean_handle(data: dict, case: Case) -> dict:
+    """Resolve needs the result; return needs the reason it is not this agency's."""
+    errors: dict[str, list[str]] = {}
+    clean = {"action": _choice(data, "action", ("resolve", "return"), errors),
+             "result": None, "return_reason": None}
+    if clean["action"] == "resolve":
+        clean["result"] = text_field(data, "result", errors)
+    elif clean["action"] == "return":
+        clean["return_reason"] = text_field(data, "return_reason", errors)
+    if errors:
+        raise ValidationFailed("the handling form has errors", errors)
+    return clean
+
+
+def clean_publish(data: dict, case: Case) -> dict:
+    """The reply the reporter will read."""
+    errors: dict[str, list[str]] = {}
+    clean = {"public_response": text_field(data, "public_response", errors)}
+    if errors:
+        raise ValidationFailed("the reply has errors", errors)
+    return clean
+
+
+CLEANERS = {"dispatch": clean_dispatch, "handle": clean_handle, "publish": clean_publish}
+
+
+def clean_task_data(form_key: str | None, data, case: Case) -> dict:
+    """Validate a work item's submission by its BPMN form key."""
+    if not isinstance(data, dict):
+        raise ValidationFailed("the body must be a JSON object")
+    cleaner = CLEANERS.get(form_key or "")
+    if cleaner is None:
+        raise ValidationFailed(f"no form is known for form key {form_key!r}")
+    return cleaner(data, case)

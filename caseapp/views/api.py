@@ -1,0 +1,159 @@
+"""JSON API v1 for the mobile app and integrations; bearer tokens, JSON errors."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, g, jsonify, request
+
+from ..extensions import csrf, db, limiter
+from ..models import Agency, Case, Category
+from ..services import queries, reports, work_items
+from ..services.errors import ValidationFailed
+from ..services.notifications import notifications_for
+from ..services.queries import QueueFilters
+from ..services.tokens import Unauthorized, issue_token, user_from_token
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 400-class error that says what is wrong."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationFailed("send a JSON object with Content-Type: application/json")
+    return data
+
+
+def staff_required(view):
+    """Resolve the bearer token into g.user before the view runs."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            raise Unauthorized("send Authorization: Bearer <token> (POST /api/v1/tokens)")
+        g.user = user_from_token(header[len("Bearer "):].strip())
+        return view(*args, **kwargs)
+    return wrapper
+
+
+@bp.post("/tokens")
+@limiter.limit("20 per minute")
+def create_token():
+    data = json_body()
+    return jsonify({"token": issue_token(data.get("username"), data.get("password"))}), 201
+
+
+@bp.post("/reports")
+@limiter.limit("30 per minute")
+def submit_report():
+    case, created = reports.submit_report(json_body(), request.headers.get("Idempotency-Key"))
+    response = jsonify({"tracking_code": case.tracking_code, "status": case.status,
+                        "phase": case.phase})
+    response.headers["Location"] = f"/api/v1/reports/{case.tracking_code}"
+    if not created:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response, 201
+
+
+@bp.get("/reports/<code>")
+@limiter.limit("120 per minute")
+def report_status(code):
+    return jsonify(queries.public_status(code))
+
+
+def _bool_arg(name: str) -> bool | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    if raw.lower() in ("1", "true", "yes"):
+        return True
+    if raw.lower() in ("0", "false", "no"):
+        return False
+    raise ValidationFailed(f"{name} must be true or false", {name: ["true or false"]})
+
+
+def _int_arg(name: str, default: int) -> int:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationFailed(f"{name} must be a whole number", {name: ["whole number"]}) from None
+
+
+@bp.get("/work-items")
+@staff_required
+def list_work_items():
+    sort = request.args.get("sort", "due_at")
+    filters = QueueFilters(task=request.args.get("task") or None, overdue=_bool_arg("overdue"),
+                           urgent=_bool_arg("urgent"), category=request.args.get("category") or None,
+                           claimed=request.args.get("claimed") or None, sort=sort.lstrip("-"),
+                           descending=sort.startswith("-"), page=_int_arg("page", 1),
+                           per_page=_int_arg("per_page", 50))
+    items, total = queries.work_queue(g.user, filters)
+    return jsonify({"items": items, "total": total, "page": filters.page})
+
+
+@bp.get("/work-items/<item_id>")
+@staff_required
+def get_work_item(item_id):
+    return jsonify(queries.work_item_dict(work_items.get_work_item(g.user, item_id)))
+
+
+@bp.post("/work-items/<item_id>/claim")
+@staff_required
+def claim(item_id):
+    return jsonify(queries.work_item_dict(work_items.claim(g.user, item_id)))
+
+
+@bp.post("/work-items/<item_id>/unclaim")
+@staff_required
+def unclaim(item_id):
+    return jsonify(queries.work_item_dict(work_items.unclaim(g.user, item_id)))
+
+
+@bp.post("/work-items/<item_id>/complete")
+@staff_required
+def complete(item_id):
+    case = work_items.complete(g.user, item_id, json_body())
+    return jsonify(queries.case_detail(g.user, case.tracking_code))
+
+
+@bp.get("/cases/<code>")
+@staff_required
+def case_detail(code):
+    return jsonify(queries.case_detail(g.user, code))
+
+
+@bp.get("/notifications")
+@staff_required
+def notifications():
+    rows = notifications_for(g.user, unread_only=_bool_arg("unread") is True)
+    codes = _codes_of({n.case_id for n in rows if n.case_id})
+    return jsonify({"items": [{"id": n.id, "kind": n.kind, "subject": n.subject, "body": n.body,
+                               "case": codes.get(n.case_id),
+                               "created_at": queries.iso(n.created_at), "state": n.state,
+                               "read": n.read_at is not None} for n in rows]})
+
+
+def _codes_of(case_ids: set[int]) -> dict[int, str]:
+    if not case_ids:
+        return {}
+    return dict(db.session.execute(db.select(Case.id, Case.tracking_code)
+                                   .where(Case.id.in_(case_ids))).all())
+
+
+@bp.get("/categories")
+def categories():
+    rows = db.session.scalars(db.select(Category).where(Category.active.is_(True))
+                              .order_by(Category.sort, Category.code))
+    return jsonify({"items": [{"code": c.code, "name": c.name, "name_en": c.name_en} for c in rows]})
+
+
+@bp.get("/agencies")
+def agencies():
+    rows = db.session.scalars(db.select(Agency).where(Agency.active.is_(True)).order_by(Agency.code))
+    return jsonify({"items": [{"code": a.code, "name": a.name, "name_en": a.name_en, "kind": a.kind}
+                              for a in rows]})
