@@ -93,6 +93,25 @@ class ProcessRunner:
 
         return self._run(operate)
 
+    def reschedule_timers(self, state_json: str, due_by_timer_task_id: Mapping[str, datetime]) -> Snapshot:
+        """Move pending timers to new due moments (calendar or policy changed); a past one fires."""
+        for task_id, due in due_by_timer_task_id.items():
+            if not isinstance(due, datetime) or due.tzinfo is None:
+                raise EngineError(f"the new due time of timer {task_id} must be an aware datetime")
+
+        def operate(call: _Call):
+            workflow = workflow_from_json(state_json, self.loaded, call.engine)
+            pending = {str(t.task_id): t for t in view.pending_timers(workflow, self.loaded.facts)}
+            for task_id, due in due_by_timer_task_id.items():
+                if str(task_id) not in pending:
+                    raise EngineError(f"timer {task_id} is not pending in this workflow")
+                task = workflow.get_task_from_id(UUID(str(task_id)))
+                task.internal_data["event_value"] = due.astimezone(timezone.utc).isoformat()
+            _settle(workflow, call)
+            return workflow
+
+        return self._run(operate)
+
     def inspect(self, state_json: str) -> Snapshot:
         """A read-only view of a saved state (nothing is run, the state string is returned as is)."""
         def operate(call: _Call):

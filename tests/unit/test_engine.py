@@ -572,3 +572,37 @@ def test_a_failing_app_function_is_a_script_error_that_keeps_its_cause(compiled,
     with pytest.raises(ScriptError, match="dispatch_deadline.*CalendarDown") as info:
         runner.start({})
     assert isinstance(info.value.__cause__, CalendarDown)  # services can tell infrastructure errors apart
+
+
+def test_reschedule_moves_a_pending_timer_and_survives_reload():
+    """A calendar change moves the due time inside the workflow state, not only in the database."""
+    import time
+    from datetime import datetime, timedelta, timezone
+
+    from freezegun import freeze_time
+
+    from caseapp.engine import ProcessRunner, compile_bpmn
+    from pathlib import Path
+    xml = (Path(__file__).resolve().parents[2] / "bpmn" / "field_report.bpmn").read_text("utf-8")
+    start = datetime(2026, 11, 25, 3, 0, tzinfo=timezone.utc)
+    runner = ProcessRunner(compile_bpmn(xml).spec_json, {
+        "sla_due": lambda phase: (datetime.fromtimestamp(time.time(), timezone.utc)
+                                  + timedelta(hours=2)).isoformat(),
+        "rejection_reply": lambda reason, dup=None: "no"})
+    with freeze_time(start):
+        snap = runner.start({})
+    timer = snap.pending_timers[0]
+    assert timer.due_at == start + timedelta(hours=2)
+    later = start + timedelta(hours=12)
+    with freeze_time(start + timedelta(minutes=5)):
+        moved = runner.reschedule_timers(snap.state_json, {timer.task_id: later})
+    assert [t.due_at for t in moved.pending_timers] == [later]
+    with freeze_time(start + timedelta(hours=3)):
+        assert runner.fire_due_timers(moved.state_json).fired_timers == ()
+    with freeze_time(later + timedelta(seconds=1)):
+        fired = runner.fire_due_timers(moved.state_json).fired_timers
+    assert [f.task_id for f in fired] == [timer.task_id]
+    # moving into the past fires at once
+    with freeze_time(start + timedelta(minutes=30)):
+        past = runner.reschedule_timers(snap.state_json, {timer.task_id: start + timedelta(minutes=10)})
+    assert [f.task_id for f in past.fired_timers] == [timer.task_id]
