@@ -81,20 +81,23 @@ def _timer_agency(case: Case, snapshot, timer) -> int | None:
 def _sync_deadlines(case: Case, snapshot, now, result: SaveResult) -> None:
     rows = {d.timer_task_id: d for d in db.session.scalars(
         db.select(Deadline).where(Deadline.case_id == case.id, Deadline.state == "pending"))}
+    created = []
     for timer in snapshot.pending_timers:
         row = rows.pop(timer.task_id, None)
         if row is None:
-            row = Deadline(case_id=case.id, timer_task_id=timer.task_id, bpmn_id=timer.bpmn_id,
-                           attached_to=timer.attached_to, attached_task_id=timer.attached_task_id,
-                           phase=timer.phase, interrupting=timer.interrupting,
-                           agency_id=_timer_agency(case, snapshot, timer), started_at=now,
-                           due_at=timer.due_at, state="pending")
-            db.session.add(row)
-            db.session.flush([row])
-            result.deadline_ids.append(row.id)
+            created.append(Deadline(
+                case_id=case.id, timer_task_id=timer.task_id, bpmn_id=timer.bpmn_id,
+                attached_to=timer.attached_to, attached_task_id=timer.attached_task_id,
+                phase=timer.phase, interrupting=timer.interrupting,
+                agency_id=_timer_agency(case, snapshot, timer), started_at=now,
+                due_at=timer.due_at, state="pending"))
         elif row.due_at != timer.due_at:
             row.due_at = timer.due_at
             result.deadline_ids.append(row.id)
+    if created:
+        db.session.add_all(created)
+        db.session.flush(created)  # one batched INSERT; the ids go to the scheduler
+        result.deadline_ids += [row.id for row in created]
     fired = {t.task_id: t for t in snapshot.fired_timers}
     for task_id, row in rows.items():
         timer = fired.get(task_id)

@@ -129,6 +129,15 @@ def _choice(data: dict, name: str, allowed, errors: dict) -> str | None:
     return value
 
 
+def active_agency(code: str) -> Agency | None:
+    """The active agency with this code, looked up once per session."""
+    cache = db.session.info.setdefault("active_agency_by_code", {})
+    if code not in cache:
+        cache[code] = db.session.scalars(db.select(Agency).where(
+            Agency.code == code, Agency.active.is_(True))).first()
+    return cache[code]
+
+
 def clean_dispatch(data: dict, case: Case) -> dict:
     """Dispatch needs an active agency; rejection needs a reason (and the original for duplicates)."""
     errors: dict[str, list[str]] = {}
@@ -138,10 +147,7 @@ def clean_dispatch(data: dict, case: Case) -> dict:
     clean["note"] = text_field(data, "note", errors, required=False)
     if clean["action"] == "dispatch":
         code = data.get("agency")
-        agency = None
-        if code and isinstance(code, str):
-            agency = db.session.scalars(db.select(Agency).where(
-                Agency.code == code, Agency.active.is_(True))).first()
+        agency = active_agency(code) if code and isinstance(code, str) else None
         if not code:
             errors["agency"] = ["required"]
         elif agency is None:

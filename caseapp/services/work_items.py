@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..extensions import db
-from ..models import Agency, Case, CaseAssignment, Deadline, WorkItem, utcnow
+from ..models import Case, CaseAssignment, Deadline, WorkItem, utcnow
 from . import hooks
 from .access import require_work_item
 from .audit import record_case_event
@@ -10,7 +10,7 @@ from .case_store import apply_snapshot, command_transaction, lock_case
 from .errors import Conflict, Forbidden, NotFound
 from .notifications import notify_reporter
 from .processes import runner_for
-from .validation import clean_task_data
+from .validation import active_agency, clean_task_data
 
 
 def get_work_item(user, item_id: str) -> WorkItem:
@@ -81,7 +81,7 @@ def complete(user, item_id: str, data: dict) -> Case:
 def _before_dispatch(user, case, item, clean):
     if clean["action"] != "dispatch":
         return
-    agency = db.session.scalars(db.select(Agency).where(Agency.code == clean["agency"])).one()
+    agency = active_agency(clean["agency"])
     seq = len(case.assignments) + 1
     case.assignments.append(CaseAssignment(
         seq=seq, agency=agency, agency_id=agency.id, assigned_at=utcnow(), assigned_by_id=user.id,
