@@ -60,7 +60,8 @@ class CaseAssignment(db.Model):
     """Each time the portal hands the case to an agency, in order."""
 
     __tablename__ = "case_assignment"
-    __table_args__ = (Index("ix_assignment_agency_case", "agency_id", "case_id"),)
+    __table_args__ = (Index("ix_assignment_agency_case", "agency_id", "case_id"),
+                      Index("ix_assignment_agency_outcome", "agency_id", "outcome_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)

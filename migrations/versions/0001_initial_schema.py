@@ -162,6 +162,7 @@ def upgrade():
     )
     with op.batch_alter_table('case_assignment', schema=None) as batch_op:
         batch_op.create_index('ix_assignment_agency_case', ['agency_id', 'case_id'], unique=False)
+        batch_op.create_index('ix_assignment_agency_outcome', ['agency_id', 'outcome_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_case_assignment_case_id'), ['case_id'], unique=False)
 
     op.create_table('case_event',
@@ -321,6 +322,7 @@ def downgrade():
     op.drop_table('case_event')
     with op.batch_alter_table('case_assignment', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_case_assignment_case_id'))
+        batch_op.drop_index('ix_assignment_agency_outcome')
         batch_op.drop_index('ix_assignment_agency_case')
 
     op.drop_table('case_assignment')
