@@ -1,12 +1,14 @@
 """Staff commands on work items: claim, unclaim and complete a task."""
 from __future__ import annotations
 
+from sqlalchemy.orm import contains_eager, lazyload
+
 from ..extensions import db
 from ..models import Case, CaseAssignment, Deadline, WorkItem, utcnow
 from . import hooks
 from .access import require_work_item
 from .audit import record_case_event
-from .case_store import apply_snapshot, command_transaction, lock_case
+from .case_store import apply_snapshot, command_transaction
 from .errors import Conflict, Forbidden, NotFound
 from .notifications import notify_reporter
 from .processes import runner_for
@@ -23,9 +25,17 @@ def get_work_item(user, item_id: str) -> WorkItem:
 
 
 def _locked_open_item(user, item_id: str) -> tuple[WorkItem, Case]:
-    item = get_work_item(user, item_id)
-    case = lock_case(item.case_id)
+    """The work item and its case, fresh from the database, with the case row locked."""
+    item = db.session.scalars(
+        db.select(WorkItem).join(WorkItem.case).options(contains_eager(WorkItem.case))
+        .where(WorkItem.id == str(item_id)).with_for_update(of=Case)
+        .execution_options(populate_existing=True)).first()
+    if item is None:
+        raise NotFound("no such work item")
+    case = item.case
+    # read the item again now that the lock is held: rows joined to a locked row may be stale
     item = db.session.scalars(db.select(WorkItem).where(WorkItem.id == item.id)
+                              .options(lazyload(WorkItem.case))
                               .execution_options(populate_existing=True)).one()
     require_work_item(user, item)
     if item.state != "open":
