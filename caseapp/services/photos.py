@@ -1,0 +1,98 @@
+"""Photos sent with a report: checked by content, size-limited, re-encoded without metadata."""
+from __future__ import annotations
+
+import io
+import warnings
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ..extensions import db
+from ..models import CasePhoto
+from .access import require_case
+from .errors import NotFound, ValidationFailed
+from .reports import get_by_tracking_code
+
+MAX_PHOTOS = 3
+MAX_BYTES = 5 * 1024 * 1024
+MAX_PIXELS = 40_000_000  # a 5 MB file can still decompress into a bomb
+FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
+
+MSG_TOO_MANY = "at most 3 photos"
+MSG_TOO_LARGE = "each photo must be at most 5 MB"
+MSG_NOT_IMAGE = "only JPEG or PNG photos are accepted"
+MSG_EMPTY = "the photo is empty"
+
+
+def clean_photos(uploads: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """(filename, raw bytes) → (content type, re-encoded bytes); every problem raised at once.
+
+    The content decides, never the file name or the browser's content type. Re-encoding drops
+    EXIF (GPS position, camera serial…) and PNG text chunks; the EXIF orientation is applied
+    first so the picture stays upright.
+    """
+    uploads = [(name, blob) for name, blob in uploads if name or blob]
+    if len(uploads) > MAX_PHOTOS:
+        raise ValidationFailed("too many photos", {"photos": [MSG_TOO_MANY]})
+    errors: list[str] = []
+    cleaned: list[tuple[str, bytes]] = []
+    for name, blob in uploads:
+        label = f"{name}: " if name else ""
+        if not blob:
+            errors.append(label + MSG_EMPTY)
+            continue
+        if len(blob) > MAX_BYTES:
+            errors.append(label + MSG_TOO_LARGE)
+            continue
+        try:
+            cleaned.append(_reencode(blob))
+        except _NotAnImage:
+            errors.append(label + MSG_NOT_IMAGE)
+    if errors:
+        raise ValidationFailed("the photos have errors", {"photos": errors})
+    return cleaned
+
+
+class _NotAnImage(Exception):
+    pass
+
+
+def _reencode(blob: bytes) -> tuple[str, bytes]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(blob)) as probe:
+                if probe.format not in FORMATS:
+                    raise _NotAnImage()
+                if probe.width * probe.height > MAX_PIXELS:
+                    raise _NotAnImage()
+                probe.verify()
+            with Image.open(io.BytesIO(blob)) as image:
+                fmt = image.format
+                image.load()
+                image = ImageOps.exif_transpose(image)
+                out = io.BytesIO()
+                if fmt == "JPEG":
+                    if image.mode not in ("RGB", "L"):
+                        image = image.convert("RGB")
+                    image.save(out, "JPEG", quality=88, optimize=True)
+                else:
+                    if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+                        image = image.convert("RGBA")
+                    image.save(out, "PNG", optimize=True)
+    except _NotAnImage:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
+            Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _NotAnImage() from exc
+    return FORMATS[fmt], out.getvalue()
+
+
+def get_case_photo(user, tracking_code: str, photo_id: int) -> CasePhoto:
+    """A photo of a case the caller may read."""
+    case = get_by_tracking_code(tracking_code)
+    require_case(user, case)
+    photo = db.session.scalars(db.select(CasePhoto).where(
+        CasePhoto.id == photo_id, CasePhoto.case_id == case.id)).first()
+    if photo is None:
+        raise NotFound("no such photo")
+    return photo

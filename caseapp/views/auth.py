@@ -1,0 +1,92 @@
+"""Staff login and logout."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from forms.auth import LoginForm
+
+from ..extensions import db, limiter, login_manager
+from ..models import User
+from ..services.auth import authenticate
+from ..services.errors import ServiceError
+
+bp = Blueprint("auth", __name__)
+
+HOME_BY_ROLE = {"operator": "work.queue", "supervisor": "work.queue", "officer": "work.queue",
+                "leader": "work.queue", "monitor": "cases.index", "designer": "cases.index",
+                "admin": "admin.index"}
+
+
+def load_user(user_id: str):
+    """Flask-Login's loader: only active accounts keep their session."""
+    try:
+        user = db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+    return user if user is not None and user.active else None
+
+
+def home_for(user) -> str:
+    """Each role lands on its own page (agency leaders on their agency's overview)."""
+    if user.role == "leader" and "leader.overview" in current_app.view_functions:
+        return url_for("leader.overview")
+    return url_for(HOME_BY_ROLE.get(user.role, "public.index"))
+
+
+# Staff pages send anonymous visitors (or an expired session) to the sign-in page.
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please sign in to open this page."  # translated by localize_callback
+login_manager.login_message_category = "warning"
+login_manager.localize_callback = _
+
+
+@bp.before_app_request
+def _fresh_user() -> None:
+    """Load the user from this request's session, never from a `g` shared with an earlier
+    request (an app context that outlives requests, as in tests, would otherwise leak it)."""
+    g.pop("_login_user", None)
+
+
+def _sign_in_msgids():  # pragma: no cover - only here so pybabel extracts the msgid
+    _("Please sign in to open this page.")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = authenticate(form.username.data, form.password.data)
+        except ServiceError as exc:
+            error = _("Too many failed attempts; try again in 15 minutes.") \
+                if exc.code == "locked_out" else _("Wrong username or password.")
+        else:
+            lang = session.get("lang")
+            session.clear()
+            if lang:
+                session["lang"] = lang
+            login_user(user)
+            session.permanent = True
+            target = request.args.get("next")
+            if not target or not target.startswith("/") or target.startswith("//"):
+                target = home_for(user)
+            return redirect(target)
+    return render_template("auth/login.html", form=form, error=error), 401 if error else 200
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("You have been signed out."))
+    return redirect(url_for("auth.login"))
