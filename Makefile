@@ -8,7 +8,7 @@ DEMO_PASSWORD ?= camau2026
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: setup run test worker deps assets translations browser-deps services lint bench clean
+.PHONY: setup run test worker deps assets translations browser-deps services lint bench bench-deadlines clean
 
 ## setup: virtualenv, dependencies, front-end assets, translations, database migrations
 setup: $(VENV)/.installed assets translations
@@ -31,7 +31,7 @@ caseapp/static/vendor/.installed: caseapp/assets/package.json caseapp/assets/pac
 
 ## translations: compile the Vietnamese/English message catalogues
 translations: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -q -d caseapp/translations -f
+	$(VENV)/bin/pybabel compile -d caseapp/translations -f >/dev/null
 
 ## run: set up, load the demo province, serve on http://$(HOST):$(PORT) (SQLite, in-process timers)
 run: setup
@@ -40,7 +40,7 @@ run: setup
 	@echo "CaseBridge on http://$(HOST):$(PORT)  (demo password for every login: $(DEMO_PASSWORD))"
 	$(FLASK) serve --host $(HOST) --port $(PORT)
 
-## worker: an RQ worker with the scheduler (needs REDIS_URL)
+## worker: an RQ worker with the scheduler: deadlines, sweeps, notifications (needs REDIS_URL)
 worker: setup
 	$(PY) -m timers.worker
 
@@ -55,6 +55,12 @@ test: setup browser-deps
 ## bench: the benchmarks (they print figures; never timed tests)
 bench: setup
 	$(PY) bench/lifecycle.py
+
+## bench-deadlines: 10,000 simultaneous deadlines, 2 RQ workers (needs PostgreSQL and Redis on 127.0.0.1;
+## recreates the bench_deadlines database and flushes Redis database 13). DEADLINES=1000 for a quick run.
+DEADLINES ?= 10000
+bench-deadlines: setup
+	$(PY) bench/deadlines.py $(DEADLINES)
 
 clean:
 	rm -rf $(VENV) caseapp/assets/node_modules caseapp/static/vendor instance .pytest_cache

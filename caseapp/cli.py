@@ -172,10 +172,11 @@ def deploy_command(path):
 def serve_command(host, port):
     """Run the app with the embedded deadline sweeper (no Redis needed)."""
     from flask import current_app
+    from werkzeug.serving import run_simple
     from timers.embedded import start_sweeper
     app = current_app._get_current_object()
     start_sweeper(app)
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 def register_cli(app: Flask) -> None:
