@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
+from urllib.parse import urlsplit
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -30,6 +34,24 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
                            fields=fields or {}), status
 
 
+STAFF_BLUEPRINTS = ("work", "cases", "admin", "leader")
+
+
+def _staff_session_lost() -> bool:
+    """A staff form sent by someone whose session is gone (expired, cleared or tampered with)."""
+    staff_page = request.blueprint in STAFF_BLUEPRINTS or request.endpoint == "auth.logout"
+    return staff_page and not current_user.is_authenticated
+
+
+def _page_before() -> str | None:
+    """The local page the form was sent from, to come back to after signing in."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host or not referrer.path.startswith("/") \
+            or referrer.path.startswith("//"):
+        return None
+    return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+
+
 def register_error_handlers(app) -> None:
     """Map service errors and HTTP errors to the shared shape."""
 
@@ -40,6 +62,10 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc):
+        if not wants_json() and _staff_session_lost():
+            # The form's token lived in a session that has expired: sign in again, then go on.
+            flash(gettext("Please sign in to open this page."), "warning")
+            return redirect(url_for("auth.login", next=_page_before()))
         return error_response(400, "csrf", "the form expired; reload the page and try again")
 
     @app.errorhandler(HTTPException)
