@@ -1,0 +1,130 @@
+"""Recomputing pending deadlines when the calendar or an SLA policy changes.
+
+A deadline's duration depends on the regime (working day or day off) of the local day on which its
+phase started, so declaring or withdrawing a day changes the deadlines that started on that day;
+applying a new policy to running cases changes the pending deadlines of that phase. Each change is
+written where the engine will see it (the timer's due time inside the workflow state, through
+ProcessRunner.reschedule_timers), then into the deadline and work-item rows (apply_snapshot), and
+into the case's audit trail; after commit the scheduler hears of the moved rows (new RQ jobs; the
+old jobs find the row not yet due and do nothing). One transaction per case, under its lock.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from timers.calendar import LOCAL_TZ
+from timers.sla import due_at as sla_due_at
+
+from ..engine import EngineError
+from ..extensions import db
+from ..models import Deadline
+from . import hooks
+from .audit import record_case_event
+from .case_store import apply_snapshot, lock_case
+from .errors import NotFound
+from .processes import runner_for
+from .sla_settings import load_calendar, load_policies
+
+log = logging.getLogger(__name__)
+
+# A recomputation that moves a due time by less than this is no change: the stored due time was
+# computed by the engine a few milliseconds before the row's started_at was stamped.
+TOLERANCE = timedelta(seconds=1)
+
+
+def local_day_bounds(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of a local (Asia/Ho_Chi_Minh) calendar day, in UTC."""
+    start = datetime.combine(day, time.min, tzinfo=LOCAL_TZ)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=LOCAL_TZ)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
+def recompute_for_day(day: date) -> int:
+    """Pending deadlines whose phase started on `day` follow its new regime; how many moved."""
+    start, end = local_day_bounds(day)
+    condition = (Deadline.started_at >= start) & (Deadline.started_at < end)
+    return _recompute(condition, {"reason": "calendar", "day": day.isoformat()})
+
+
+def recompute_for_phase(phase: str) -> int:
+    """Pending deadlines of `phase` follow the new policy, from their phase start; how many moved."""
+    return _recompute(Deadline.phase == phase, {"reason": "sla_policy", "phase": phase})
+
+
+def _recompute(condition, reason: dict) -> int:
+    case_ids = list(db.session.scalars(
+        db.select(Deadline.case_id).where(Deadline.state == "pending", condition)
+        .distinct().order_by(Deadline.case_id)))
+    db.session.rollback()
+    if not case_ids:
+        return 0
+    policies, calendar = load_policies(), load_calendar()
+    db.session.rollback()
+    moved = 0
+    for case_id in case_ids:
+        for attempt in (1, 2):  # SQLite: a concurrent save raises StaleDataError; retry once
+            try:
+                moved += _recompute_case(case_id, condition, policies, calendar, reason)
+                break
+            except (StaleDataError, IntegrityError):
+                db.session.rollback()
+                if attempt == 2:
+                    log.warning("case %s changed concurrently twice; its deadlines were not "
+                                "recomputed", case_id)
+    return moved
+
+
+def _recompute_case(case_id: int, condition, policies, calendar, reason: dict) -> int:
+    try:
+        case = lock_case(case_id)
+        rows = list(db.session.scalars(
+            db.select(Deadline).where(Deadline.case_id == case_id, Deadline.state == "pending",
+                                      condition)
+            .order_by(Deadline.id).execution_options(populate_existing=True)))
+        moves = {}
+        for row in rows:
+            policy = policies.get(row.phase)
+            if policy is None:
+                continue
+            new_due = sla_due_at(row.started_at, policy, calendar)
+            if abs(new_due - row.due_at) >= TOLERANCE:
+                moves[row.timer_task_id] = (row, row.due_at, new_due)
+        if not moves:
+            db.session.rollback()
+            return 0
+        snapshot = runner_for(case.process_version_id).reschedule_timers(
+            case.workflow_state, {task_id: new for task_id, (_, _, new) in moves.items()})
+        phase = case.phase
+        for row, _, new_due in moves.values():
+            # the row follows now, so that a timer the move made due at once (and which the
+            # engine fired in this very call) records its breach against the new due time
+            row.due_at = new_due
+        saved = apply_snapshot(case, snapshot)
+        moved_ids = [row.id for row, _, _ in moves.values()]
+        for row, before, after in moves.values():
+            record_case_event(case, "deadline_recomputed", None, phase_before=phase,
+                              phase_after=case.phase, detail={
+                                  **reason, "deadline_id": row.id, "phase": row.phase,
+                                  "started_at": row.started_at.astimezone(LOCAL_TZ).isoformat(),
+                                  "due_before": before.astimezone(LOCAL_TZ).isoformat(),
+                                  "due_after": after.astimezone(LOCAL_TZ).isoformat()})
+        db.session.commit()
+    except EngineError:
+        db.session.rollback()
+        log.exception("case %s: the engine could not move its timers; left as it was", case_id)
+        return 0
+    except NotFound:
+        db.session.rollback()
+        return 0
+    except (StaleDataError, IntegrityError):
+        raise
+    except Exception:
+        db.session.rollback()
+        raise
+    hooks.deadlines_changed(list(dict.fromkeys(moved_ids + saved.deadline_ids)))
+    hooks.notifications_created([n.id for n in saved.notification_rows])
+    return len(moves)
