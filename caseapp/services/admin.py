@@ -136,33 +136,42 @@ def _agency_fields(data: dict, errors: dict) -> dict:
             "kind": kind, "active": _flag(data, "active")}
 
 
-def create_agency(actor, data: dict) -> Agency:
-    """A new handling agency; its code is permanent."""
+def _create_coded(actor, model, kind: str, data: dict, fields_of):
+    """Create an agency or category: a permanent unique code plus its editable fields."""
     errors: dict[str, list[str]] = {}
     code = _code(data, errors)
-    fields = _agency_fields(data, errors)
+    fields = fields_of(data, errors)
     if code and "code" not in errors and db.session.scalar(
-            db.select(Agency.id).where(db.func.lower(Agency.code) == code)) is not None:
+            db.select(model.id).where(db.func.lower(model.code) == code)) is not None:
         errors["code"] = [MSG_CODE_TAKEN]
-    _raise_if(errors, "the agency has errors")
-    agency = Agency(code=code, **fields)
-    db.session.add(agency)
-    record_admin_change(actor, "agency.create", f"agency:{code}", {"after": dict(fields, code=code)})
+    _raise_if(errors, f"the {kind} has errors")
+    row = model(code=code, **fields)
+    db.session.add(row)
+    record_admin_change(actor, f"{kind}.create", f"{kind}:{code}", {"after": dict(fields, code=code)})
     _commit_unique("code", MSG_CODE_TAKEN)
-    return agency
+    return row
+
+
+def _update_coded(actor, row, kind: str, data: dict, fields_of):
+    """Change the editable fields of an agency or category; only real changes are audited."""
+    errors: dict[str, list[str]] = {}
+    fields = fields_of(data, errors)
+    _raise_if(errors, f"the {kind} has errors")
+    detail = _changes(row, fields)
+    if detail["after"]:
+        record_admin_change(actor, f"{kind}.update", f"{kind}:{row.code}", detail)
+    db.session.commit()
+    return row
+
+
+def create_agency(actor, data: dict) -> Agency:
+    """A new handling agency; its code is permanent."""
+    return _create_coded(actor, Agency, "agency", data, _agency_fields)
 
 
 def update_agency(actor, agency_id: int, data: dict) -> Agency:
     """Rename an agency, change its kind, (de)activate it; the code stays."""
-    agency = get_agency(agency_id)
-    errors: dict[str, list[str]] = {}
-    fields = _agency_fields(data, errors)
-    _raise_if(errors, "the agency has errors")
-    detail = _changes(agency, fields)
-    if detail["after"]:
-        record_admin_change(actor, "agency.update", f"agency:{agency.code}", detail)
-    db.session.commit()
-    return agency
+    return _update_coded(actor, get_agency(agency_id), "agency", data, _agency_fields)
 
 
 # ---------------------------------------------------------------- categories
@@ -196,31 +205,12 @@ def _category_fields(data: dict, errors: dict) -> dict:
 
 def create_category(actor, data: dict) -> Category:
     """A new report topic offered to citizens."""
-    errors: dict[str, list[str]] = {}
-    code = _code(data, errors)
-    fields = _category_fields(data, errors)
-    if code and "code" not in errors and db.session.scalar(
-            db.select(Category.id).where(db.func.lower(Category.code) == code)) is not None:
-        errors["code"] = [MSG_CODE_TAKEN]
-    _raise_if(errors, "the category has errors")
-    category = Category(code=code, **fields)
-    db.session.add(category)
-    record_admin_change(actor, "category.create", f"category:{code}", {"after": dict(fields, code=code)})
-    _commit_unique("code", MSG_CODE_TAKEN)
-    return category
+    return _create_coded(actor, Category, "category", data, _category_fields)
 
 
 def update_category(actor, category_id: int, data: dict) -> Category:
     """Rename, reorder, (de)activate a category; the code stays (cases refer to it)."""
-    category = get_category(category_id)
-    errors: dict[str, list[str]] = {}
-    fields = _category_fields(data, errors)
-    _raise_if(errors, "the category has errors")
-    detail = _changes(category, fields)
-    if detail["after"]:
-        record_admin_change(actor, "category.update", f"category:{category.code}", detail)
-    db.session.commit()
-    return category
+    return _update_coded(actor, get_category(category_id), "category", data, _category_fields)
 
 
 # ---------------------------------------------------------------- users
