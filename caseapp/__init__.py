@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     app.instance_path and _ensure_instance_dir(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("spiff").setLevel(logging.WARNING)  # one INFO line per task state change
     register_extensions(app)
     register_blueprints(app)
     from .errors import register_error_handlers

@@ -4,6 +4,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -24,6 +25,7 @@ class SaveResult:
 
     deadline_ids: list[int] = field(default_factory=list)
     fired_deadline_ids: list[int] = field(default_factory=list)
+    fired_deadlines: list = field(default_factory=list)  # the rows, changed but maybe not flushed
     notification_rows: list = field(default_factory=list)
 
 
@@ -54,8 +56,13 @@ def lock_case(case_id: int) -> Case:
     return case
 
 
-def apply_snapshot(case: Case, snapshot, actor=None, completed_task_id: str | None = None) -> SaveResult:
-    """Rewrite the case's work items and deadlines from the engine; the caller commits."""
+def apply_snapshot(case: Case, snapshot, actor=None, completed_task_id: str | None = None, *,
+                   pending_deadlines=None, open_items=None) -> SaveResult:
+    """Rewrite the case's work items and deadlines from the engine; the caller commits.
+
+    `pending_deadlines` / `open_items`: the case's pending deadline rows and open work items when
+    the caller already read them under the case's lock (a batch reads them for all its cases).
+    """
     now = utcnow()
     result = SaveResult()
     case.workflow_state = snapshot.state_json
@@ -64,8 +71,9 @@ def apply_snapshot(case: Case, snapshot, actor=None, completed_task_id: str | No
     if snapshot.completed:
         case.status = "rejected" if snapshot.end_event == "rejected" else "closed"
         case.closed_at = case.closed_at or now
-    _sync_deadlines(case, snapshot, now, result)
-    _sync_work_items(case, snapshot, now, actor, completed_task_id)
+    with db.session.no_autoflush:  # the case's own rows are read as stored; one flush at the end
+        _sync_deadlines(case, snapshot, now, result, pending_deadlines)
+        _sync_work_items(case, snapshot, now, actor, completed_task_id, open_items)
     for effect in snapshot.effects:
         result.notification_rows += _apply_effect(case, effect)
     return result
@@ -78,9 +86,21 @@ def _timer_agency(case: Case, snapshot, timer) -> int | None:
     return None
 
 
-def _sync_deadlines(case: Case, snapshot, now, result: SaveResult) -> None:
-    rows = {d.timer_task_id: d for d in db.session.scalars(
-        db.select(Deadline).where(Deadline.case_id == case.id, Deadline.state == "pending"))}
+def pending_deadlines_query(case_ids):
+    return db.select(Deadline).where(Deadline.case_id.in_(case_ids), Deadline.state == "pending")
+
+
+def open_work_items_query(case_ids):
+    return (db.select(WorkItem).where(WorkItem.case_id.in_(case_ids), WorkItem.state == "open")
+            .options(lazyload(WorkItem.case)))  # the case is at hand: no join to it
+
+
+def _sync_deadlines(case: Case, snapshot, now, result: SaveResult, pending=None) -> None:
+    if pending is None:
+        pending = db.session.scalars(db.select(Deadline).where(
+            Deadline.case_id == case.id, Deadline.state == "pending"))
+    rows = {d.timer_task_id: d for d in pending
+            if d.state == "pending"}  # (a row changed in this session but not yet flushed)
     created = []
     for timer in snapshot.pending_timers:
         row = rows.pop(timer.task_id, None)
@@ -106,6 +126,7 @@ def _sync_deadlines(case: Case, snapshot, now, result: SaveResult) -> None:
             continue
         row.state, row.fired_at = "fired", timer.fired_at
         result.fired_deadline_ids.append(row.id)
+        result.fired_deadlines.append(row)
         result.notification_rows += _record_breach(case, row)
 
 
@@ -128,9 +149,10 @@ def _record_breach(case: Case, deadline: Deadline) -> list:
     return notify_role(case, "supervisor", None, "deadline_breach", subject, body)
 
 
-def _sync_work_items(case: Case, snapshot, now, actor, completed_task_id) -> None:
-    open_items = {w.id: w for w in db.session.scalars(
-        db.select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.state == "open"))}
+def _sync_work_items(case: Case, snapshot, now, actor, completed_task_id, items=None) -> None:
+    if items is None:
+        items = db.session.scalars(open_work_items_query([case.id]))
+    open_items = {w.id: w for w in items if w.state == "open"}
     due_by_task = {}
     for timer in snapshot.pending_timers:
         if timer.phase == timer.attached_to or timer.attached_task_id not in due_by_task:

@@ -6,10 +6,21 @@ from ..models import Notification, User, utcnow
 
 
 def _recipients(role: str, agency_id: int | None) -> list[User]:
-    query = db.select(User).where(User.role == role, User.active.is_(True))
-    if agency_id is not None:
-        query = query.where(User.agency_id == agency_id)
-    return list(db.session.scalars(query.order_by(User.id)))
+    """Active holders of the role, read once per transaction (a batch notifies many cases)."""
+    transaction = db.session().get_transaction()
+    cached = db.session.info.get("recipients_cache")
+    if cached is None or transaction is None or cached[0] is not transaction:
+        cached = (transaction, {})
+        if transaction is not None:
+            db.session.info["recipients_cache"] = cached
+    key = (role, agency_id)
+    users = cached[1].get(key)
+    if users is None:
+        query = db.select(User).where(User.role == role, User.active.is_(True))
+        if agency_id is not None:
+            query = query.where(User.agency_id == agency_id)
+        users = cached[1][key] = list(db.session.scalars(query.order_by(User.id)))
+    return users
 
 
 def notify_role(case, role: str, agency_id: int | None, kind: str, subject: str,

@@ -66,11 +66,25 @@ def active_version(process_id: str = MAIN_PROCESS) -> ProcessVersion:
     return version
 
 
+def active_version_id(process_id: str = MAIN_PROCESS) -> int:
+    """The id of the version new cases start on (without reading its XML and spec)."""
+    version_id = db.session.scalar(db.select(ProcessVersion.id).where(
+        ProcessVersion.process_id == process_id, ProcessVersion.active.is_(True))
+        .order_by(ProcessVersion.version.desc()).limit(1))
+    if version_id is None:
+        raise NotFound("no process deployed; run 'flask --app wsgi deploy'")
+    return version_id
+
+
 _spec_by_version: dict[int, str] = {}
 
 
-def runner_for(version_id: int) -> ProcessRunner:
-    """An engine runner wired to this app's script functions (SLA calendar, replies)."""
+def runner_for(version_id: int, sla_due: DueCalculator | None = None) -> ProcessRunner:
+    """An engine runner wired to this app's script functions (SLA calendar, replies).
+
+    `sla_due`: a DueCalculator to share between the commands of one transaction (a batch), so
+    that policies and calendar are read once for all of them.
+    """
     spec = _spec_by_version.get(version_id)
     if spec is None:
         spec = db.session.scalar(db.select(ProcessVersion.spec_json).where(
@@ -78,7 +92,8 @@ def runner_for(version_id: int) -> ProcessRunner:
         if spec is None:
             raise NotFound(f"process version {version_id} is gone")
         _spec_by_version[version_id] = spec
-    return ProcessRunner(spec, {"sla_due": DueCalculator(), "rejection_reply": rejection_reply})
+    return ProcessRunner(spec, {"sla_due": sla_due or DueCalculator(),
+                                "rejection_reply": rejection_reply})
 
 
 def forget_cached_specs() -> None:

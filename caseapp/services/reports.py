@@ -12,7 +12,7 @@ from . import hooks
 from .audit import record_case_event
 from .case_store import apply_snapshot
 from .errors import NotFound, ServiceError
-from .processes import active_version, runner_for
+from .processes import active_version_id, runner_for
 from .validation import clean_report
 
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -33,7 +33,7 @@ def submit_report(data: dict, idempotency_key: str | None = None,
         if existing is not None:
             return existing, False
     clean = clean_report(data)
-    version = active_version()
+    version_id = active_version_id()
     now = utcnow()
     case = Case(tracking_code=new_tracking_code(), idempotency_key=idempotency_key or None,
                 category=clean["category"], description=clean["description"],
@@ -41,14 +41,14 @@ def submit_report(data: dict, idempotency_key: str | None = None,
                 urgent=clean["urgent"], reporter_name=clean["full_name"],
                 reporter_phone=clean["phone"], reporter_email=clean["email"],
                 consent_share_identity=clean["consent_share_identity"], status="open",
-                process_version_id=version.id, created_at=now, updated_at=now)
+                process_version_id=version_id, created_at=now, updated_at=now)
     try:
         db.session.add(case)
         db.session.flush()
         for content_type, blob in photos or []:
             db.session.add(CasePhoto(case_id=case.id, content_type=content_type, size=len(blob),
                                      data=blob, created_at=now))
-        snapshot = runner_for(version.id).start({
+        snapshot = runner_for(version_id).start({
             "tracking_code": case.tracking_code, "category": clean["category"].code,
             "reported_urgent": clean["urgent"]})
         saved = apply_snapshot(case, snapshot)

@@ -1,7 +1,10 @@
 """SLA policies and declared calendar days, as stored by admins."""
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime
+
+import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import CalendarDay, SlaPolicy, utcnow
@@ -11,22 +14,55 @@ from .audit import record_admin_change
 from .errors import NotFound, ValidationFailed
 
 
-def load_calendar() -> BusinessCalendar:
-    """Read the province's declared days once per command."""
-    rows = db.session.execute(db.select(CalendarDay.day, CalendarDay.kind)).all()
+def _calendar_from_rows(rows) -> BusinessCalendar:
     return BusinessCalendar(
         days_off=frozenset(d for d, k in rows if k == "day_off"),
         working_days=frozenset(d for d, k in rows if k == "working"))
 
 
-def load_policies() -> dict[str, Policy]:
-    """Read every SLA policy, falling back to the legal defaults for a phase not in the table."""
+def _policies_from_rows(rows) -> dict[str, Policy]:
     policies = {phase: Policy(phase, parse_duration(w), parse_duration(o))
                 for phase, (w, o) in DEFAULT_POLICIES.items()}
-    for row in db.session.scalars(db.select(SlaPolicy)):
-        policies[row.phase] = Policy(row.phase, parse_duration(row.working_duration),
-                                     parse_duration(row.dayoff_duration))
+    for phase, working, dayoff in rows:
+        policies[phase] = Policy(phase, parse_duration(working), parse_duration(dayoff))
     return policies
+
+
+def load_calendar() -> BusinessCalendar:
+    """Read the province's declared days once per command."""
+    return _calendar_from_rows(db.session.execute(db.select(CalendarDay.day, CalendarDay.kind)).all())
+
+
+def load_policies() -> dict[str, Policy]:
+    """Read every SLA policy, falling back to the legal defaults for a phase not in the table."""
+    return _policies_from_rows(db.session.execute(db.select(
+        SlaPolicy.phase, SlaPolicy.working_duration, SlaPolicy.dayoff_duration)).all())
+
+
+# The parsed form of the last rows read, reused only while the rows read are identical: every
+# command still reads the tables (one round trip), so a change made by any process is seen at once.
+_parsed_lock = threading.Lock()
+_parsed: tuple[tuple, dict[str, Policy], BusinessCalendar] | None = None
+
+
+def load_policies_and_calendar() -> tuple[dict[str, Policy], BusinessCalendar]:
+    """Policies and calendar in one query (what every command that computes a due time needs)."""
+    global _parsed
+    policy_rows = db.select(sa.literal("p").label("src"), SlaPolicy.phase.label("a"),
+                            SlaPolicy.working_duration.label("b"), SlaPolicy.dayoff_duration.label("c"))
+    day_rows = db.select(sa.literal("d"), sa.cast(CalendarDay.day, sa.String), CalendarDay.kind,
+                         sa.null())
+    rows = tuple(tuple(row) for row in db.session.execute(sa.union_all(policy_rows, day_rows)))
+    rows = tuple(sorted(rows, key=lambda r: (r[0], r[1])))
+    with _parsed_lock:
+        cached = _parsed
+    if cached is not None and cached[0] == rows:
+        return cached[1], cached[2]
+    policies = _policies_from_rows([r[1:] for r in rows if r[0] == "p"])
+    calendar = _calendar_from_rows([(date.fromisoformat(r[1][:10]), r[2]) for r in rows if r[0] == "d"])
+    with _parsed_lock:
+        _parsed = (rows, policies, calendar)
+    return policies, calendar
 
 
 class DueCalculator:
@@ -39,8 +75,7 @@ class DueCalculator:
     def __call__(self, phase: str, start: datetime | None = None) -> str:
         if self._policies is None:
             with db.session.no_autoflush:  # the engine runs mid-command: never flush from here
-                self._policies = load_policies()
-                self._calendar = load_calendar()
+                self._policies, self._calendar = load_policies_and_calendar()
         policy = self._policies.get(phase)
         if policy is None:
             raise ValueError(f"no SLA policy for phase {phase!r}")

@@ -82,7 +82,8 @@ def complete(user, item_id: str, data: dict) -> Case:
             before_rules(user, case, item, clean)
         snapshot = runner_for(case.process_version_id).complete(case.workflow_state, item.id, clean)
         saved = apply_snapshot(case, snapshot, user, completed_task_id=item.id)
-        _AFTER[item.form_key](user, case, item, clean, snapshot, phase_before, saved)
+        with db.session.no_autoflush:  # what follows reads stored rows: write the case once
+            _AFTER[item.form_key](user, case, item, clean, snapshot, phase_before, saved)
     hooks.deadlines_changed(saved.deadline_ids)
     hooks.notifications_created([n.id for n in saved.notification_rows])
     return case
@@ -129,9 +130,11 @@ def _after_handle(user, case, item, clean, snapshot, phase_before, saved):
     assignment = _current_assignment(case)
     now = utcnow()
     if clean["action"] == "return":
-        late = db.session.scalar(db.select(Deadline.id).where(
-            Deadline.case_id == case.id, Deadline.attached_task_id == item.id,
-            Deadline.phase == "return", Deadline.state == "fired").limit(1)) is not None
+        late = any(row.attached_task_id == item.id and row.phase == "return"
+                   for row in saved.fired_deadlines) or db.session.scalar(  # fired now, or before
+            db.select(Deadline.id).where(
+                Deadline.case_id == case.id, Deadline.attached_task_id == item.id,
+                Deadline.phase == "return", Deadline.state == "fired").limit(1)) is not None
         if assignment is not None:
             assignment.outcome, assignment.outcome_at = "returned", now
             assignment.return_reason, assignment.late_return = clean["return_reason"], late
