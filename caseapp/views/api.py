@@ -38,14 +38,14 @@ def staff_required(view):
 
 
 @bp.post("/tokens")
-@limiter.limit("20 per minute")
+@limiter.limit("60 per minute")
 def create_token():
     data = json_body()
     return jsonify({"token": issue_token(data.get("username"), data.get("password"))}), 201
 
 
 @bp.post("/reports")
-@limiter.limit("30 per minute")
+@limiter.limit("60 per minute")
 def submit_report():
     case, created = reports.submit_report(json_body(), request.headers.get("Idempotency-Key"))
     response = jsonify({"tracking_code": case.tracking_code, "status": case.status,
@@ -57,7 +57,7 @@ def submit_report():
 
 
 @bp.get("/reports/<code>")
-@limiter.limit("120 per minute")
+@limiter.limit("300 per minute")
 def report_status(code):
     return jsonify(queries.public_status(code))
 

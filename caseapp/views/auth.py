@@ -54,7 +54,7 @@ def _sign_in_msgids():  # pragma: no cover - only here so pybabel extracts the m
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("30 per minute", methods=["POST"])
+@limiter.limit("60 per minute", methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))

@@ -47,7 +47,7 @@ def _uploads(form: ReportForm) -> list[tuple[str, bytes]]:
 
 
 @bp.route("/report", methods=["GET", "POST"])
-@limiter.limit("30 per minute", methods=["POST"])
+@limiter.limit("60 per minute", methods=["POST"])
 def report():
     form = ReportForm().set_categories(_category_choices())
     if request.method == "GET":
@@ -89,7 +89,7 @@ def report_sent():
 
 
 @bp.get("/track")
-@limiter.limit("60 per minute")
+@limiter.limit("300 per minute")
 def track():
     code = (request.args.get("code") or "").strip().upper()
     if code:
@@ -98,7 +98,7 @@ def track():
 
 
 @bp.get("/track/<code>")
-@limiter.limit("60 per minute")
+@limiter.limit("300 per minute")
 def track_code(code):
     if len(code) > 40:
         abort(404)
