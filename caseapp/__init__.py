@@ -80,6 +80,6 @@ def _tune_sqlite(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per audience."""
-    from .views import admin, api, auth, cases, health, leader, public, work
-    for module in (health, api, public, auth, work, cases, admin, leader):
+    from .views import admin, api, auth, cases, health, leader, process, public, work
+    for module in (health, api, public, auth, work, cases, admin, leader, process):
         app.register_blueprint(module.bp)

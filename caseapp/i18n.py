@@ -264,7 +264,10 @@ def nav_links() -> list[dict]:
         add("queue", "work.queue", _l("Work queue"))
     if user.role == "leader":
         add("leader", "leader.overview", _l("Agency overview"))
-    add("cases", "cases.index", _l("Cases"))
+    if user.role != "designer":
+        add("cases", "cases.index", _l("Cases"))
+    if user.role in ("designer", "admin"):
+        add("process", "process.index", _l("Process"))
     if user.role == "admin":
         add("admin", "admin.index", _l("Administration"))
     add("track", "public.track", _l("Track a report"))

@@ -99,3 +99,46 @@ def runner_for(version_id: int, sla_due: DueCalculator | None = None) -> Process
 def forget_cached_specs() -> None:
     """Drop cached specs (tests reuse version ids across databases)."""
     _spec_by_version.clear()
+
+
+DESIGN_ROLES = ("designer", "admin")
+
+
+def require_designer(user) -> None:
+    """Only process designers and admins see and deploy process versions."""
+    from .errors import Forbidden
+    if getattr(user, "role", None) not in DESIGN_ROLES:
+        raise Forbidden("only process designers and admins manage the process")
+
+
+def list_versions(user) -> list[dict]:
+    """Every deployed version, newest first, with how many cases run on it."""
+    from ..models import Case, User
+    require_designer(user)
+    counts = dict(db.session.execute(db.select(Case.process_version_id, db.func.count())
+                                     .group_by(Case.process_version_id)).all())
+    rows = db.session.execute(
+        db.select(ProcessVersion.id, ProcessVersion.process_id, ProcessVersion.version,
+                  ProcessVersion.bpmn_sha256, ProcessVersion.deployed_at, ProcessVersion.active,
+                  User.username)
+        .outerjoin(User, User.id == ProcessVersion.deployed_by_id)
+        .order_by(ProcessVersion.process_id, ProcessVersion.version.desc())).all()
+    return [{"id": r.id, "process_id": r.process_id, "version": r.version,
+             "sha256": r.bpmn_sha256, "deployed_at": r.deployed_at, "active": r.active,
+             "deployed_by": r.username or "system", "cases": counts.get(r.id, 0)} for r in rows]
+
+
+def version_diagram(user, version_id: int | None = None) -> dict:
+    """The XML of one version (the active one by default) for the read-only viewer."""
+    require_designer(user)
+    version = active_version() if version_id is None else db.session.get(ProcessVersion, version_id)
+    if version is None:
+        raise NotFound("no such process version")
+    return {"id": version.id, "version": version.version, "process_id": version.process_id,
+            "xml": version.bpmn_xml, "marks": {}}
+
+
+def deploy_upload(user, xml: str) -> tuple[ProcessVersion, bool]:
+    """A designer deploys a diagram they edited (validated and sandbox-checked first)."""
+    require_designer(user)
+    return deploy_bpmn(xml, user)

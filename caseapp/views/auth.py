@@ -15,7 +15,7 @@ from ..services.errors import ServiceError
 bp = Blueprint("auth", __name__)
 
 HOME_BY_ROLE = {"operator": "work.queue", "supervisor": "work.queue", "officer": "work.queue",
-                "leader": "work.queue", "monitor": "cases.index", "designer": "cases.index",
+                "leader": "work.queue", "monitor": "cases.index", "designer": "process.index",
                 "admin": "admin.index"}
 
 
