@@ -11,6 +11,7 @@ from ..extensions import db, limiter, login_manager
 from ..models import User
 from ..services.auth import authenticate
 from ..services.errors import ServiceError
+from .redirects import local_url
 
 bp = Blueprint("auth", __name__)
 
@@ -73,10 +74,7 @@ def login():
                 session["lang"] = lang
             login_user(user)
             session.permanent = True
-            target = request.args.get("next")
-            if not target or not target.startswith("/") or target.startswith("//"):
-                target = home_for(user)
-            return redirect(target)
+            return redirect(local_url(request.args.get("next"), home_for(user)))
     return render_template("auth/login.html", form=form, error=error), 401 if error else 200
 
 

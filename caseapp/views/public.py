@@ -15,6 +15,7 @@ from ..i18n import LANGUAGES, localname
 from ..services import queries, reference, reports
 from ..services.errors import NotFound, ValidationFailed
 from ..services.photos import clean_photos
+from .redirects import local_url
 
 bp = Blueprint("public", __name__)
 
@@ -28,10 +29,7 @@ def index():
 def set_language(code):
     if code in LANGUAGES:
         session["lang"] = code
-    target = request.args.get("next") or url_for("public.index")
-    if not target.startswith("/") or target.startswith("//") or target.startswith("/\\"):
-        target = url_for("public.index")
-    response = redirect(target)
+    response = redirect(local_url(request.args.get("next"), url_for("public.index")))
     if code in LANGUAGES:
         response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response

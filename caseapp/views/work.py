@@ -13,6 +13,7 @@ from ..i18n import label_for, localname
 from ..services import queries, reference, work_items
 from ..services.errors import Conflict, ValidationFailed
 from ..services.queries import QueueFilters
+from .redirects import local_url
 
 bp = Blueprint("work", __name__, url_prefix="/work")
 
@@ -96,10 +97,7 @@ def queue_rows():
 
 
 def _back(default: str) -> str:
-    target = request.form.get("next") or request.args.get("next") or default
-    if not target.startswith("/") or target.startswith("//") or target.startswith("/\\"):
-        target = default
-    return target
+    return local_url(request.form.get("next") or request.args.get("next"), default)
 
 
 @bp.post("/items/<item_id>/claim")
