@@ -32,6 +32,16 @@ class _Call:
         self.engine = SandboxScriptEngine(runner.functions, runner.script_time_limit)
         self.fired: list[FiredTimer] = []
         self.facts = runner.loaded.facts
+        self.ready_before: frozenset = frozenset()
+        self.timers_before: dict = {}
+
+    def loaded(self, workflow):
+        """Note what the saved state had, so the caller can diff without reading its own rows."""
+        tasks = view.scan(workflow)
+        self.ready_before = frozenset(task.task_id for task in view.ready_tasks(workflow, tasks))
+        self.timers_before = {timer.task_id: timer.due_at
+                              for timer in view.pending_timers(workflow, self.facts, tasks)}
+        return workflow
 
     def before_run(self, task) -> None:
         """do_engine_steps callback: record a timer event as fired just before it runs."""
@@ -70,8 +80,9 @@ class ProcessRunner:
         values = self._clean_data(data)
 
         def operate(call: _Call):
-            workflow = workflow_from_json(state_json, self.loaded, call.engine)
-            _settle(workflow, call)  # timers already due fire before the task completes
+            workflow = call.loaded(workflow_from_json(state_json, self.loaded, call.engine))
+            if view.can_advance(workflow, datetime.now(timezone.utc)):
+                _settle(workflow, call)  # timers already due fire before the task completes
             task = _ready_user_task(workflow, task_id)
             declared = self.loaded.facts.form_fields.get(task.task_spec.bpmn_id, ())
             for name in declared:  # declared form fields always exist, so expressions can read them
@@ -87,7 +98,7 @@ class ProcessRunner:
     def fire_due_timers(self, state_json: str) -> Snapshot:
         """Fire every timer whose due time has passed (engine clock) and run what follows."""
         def operate(call: _Call):
-            workflow = workflow_from_json(state_json, self.loaded, call.engine)
+            workflow = call.loaded(workflow_from_json(state_json, self.loaded, call.engine))
             _settle(workflow, call)
             return workflow
 
@@ -100,7 +111,7 @@ class ProcessRunner:
                 raise EngineError(f"the new due time of timer {task_id} must be an aware datetime")
 
         def operate(call: _Call):
-            workflow = workflow_from_json(state_json, self.loaded, call.engine)
+            workflow = call.loaded(workflow_from_json(state_json, self.loaded, call.engine))
             pending = {str(t.task_id): t for t in view.pending_timers(workflow, self.loaded.facts)}
             for task_id, due in due_by_timer_task_id.items():
                 if str(task_id) not in pending:
@@ -115,7 +126,7 @@ class ProcessRunner:
     def inspect(self, state_json: str) -> Snapshot:
         """A read-only view of a saved state (nothing is run, the state string is returned as is)."""
         def operate(call: _Call):
-            return workflow_from_json(state_json, self.loaded, call.engine)
+            return call.loaded(workflow_from_json(state_json, self.loaded, call.engine))
 
         return self._run(operate, state_json=state_json)
 
@@ -126,16 +137,19 @@ class ProcessRunner:
         try:
             workflow = operate(call)
             facts = self.loaded.facts
+            tasks = view.scan(workflow)
             return Snapshot(
                 state_json=state_json if state_json is not None else workflow_to_json(workflow),
-                ready_tasks=view.ready_tasks(workflow),
-                pending_timers=view.pending_timers(workflow, facts),
+                ready_tasks=view.ready_tasks(workflow, tasks),
+                pending_timers=view.pending_timers(workflow, facts, tasks),
                 fired_timers=tuple(call.fired),
                 effects=tuple(call.engine.collector.effects),
                 completed=workflow.is_completed(),
-                end_event=view.end_event(workflow, facts),
-                data=view.current_data(workflow),
-                task_marks=view.task_marks(workflow),
+                end_event=view.end_event(workflow, facts, tasks),
+                data=view.current_data(workflow, tasks),
+                task_marks=view.task_marks(workflow, tasks),
+                ready_before=call.ready_before,
+                timers_before=call.timers_before,
             )
         except EngineError:
             raise

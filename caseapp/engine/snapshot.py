@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (TimeDateEventDefinition,
+                                                              TimerEventDefinition)
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 
@@ -13,15 +17,40 @@ from .analysis import SpecFacts, timer_info
 from .types import FiredTimer, PendingTimer, ReadyTask, TimerInfo
 
 
+@dataclass(frozen=True)
+class TaskScan:
+    """The tasks of a workflow (and its subprocesses) by state, read in one pass."""
+
+    ready: tuple
+    waiting: tuple
+    completed: tuple
+
+
+def scan(workflow) -> TaskScan:
+    """One pass over the task dictionaries: cheaper than a tree walk per question asked."""
+    ready, waiting, completed = [], [], []
+    buckets = {TaskState.READY: ready, TaskState.WAITING: waiting, TaskState.COMPLETED: completed}
+    for tasks in (workflow.tasks, *(sp.tasks for sp in workflow.subprocesses.values())):
+        for task in tasks.values():
+            bucket = buckets.get(task.state)
+            if bucket is not None:
+                bucket.append(task)
+    return TaskScan(tuple(ready), tuple(waiting), tuple(completed))
+
+
 def is_user_task(task) -> bool:
     """A task a person completes (Spiff calls them manual)."""
     return bool(task.task_spec.manual)
 
 
-def ready_tasks(workflow) -> tuple[ReadyTask, ...]:
+def _ready_user_tasks(workflow, tasks: TaskScan | None) -> list:
+    ready = (tasks or scan(workflow)).ready
+    return sorted((t for t in ready if t.task_spec.manual), key=lambda t: t.last_state_change)
+
+
+def ready_tasks(workflow, tasks: TaskScan | None = None) -> tuple[ReadyTask, ...]:
     """READY user tasks, oldest first."""
-    tasks = sorted(workflow.get_tasks(state=TaskState.READY, manual=True),
-                   key=lambda t: t.last_state_change)
+    tasks = _ready_user_tasks(workflow, tasks)
     out = []
     for task in tasks:
         spec = task.task_spec
@@ -73,10 +102,10 @@ def timer_fields(task, facts: SpecFacts) -> dict | None:
                 interrupting=info.interrupting, due_at=due_at)
 
 
-def pending_timers(workflow, facts: SpecFacts) -> tuple[PendingTimer, ...]:
+def pending_timers(workflow, facts: SpecFacts, tasks: TaskScan | None = None) -> tuple[PendingTimer, ...]:
     """WAITING timer events with their due time, soonest first."""
     out = []
-    for task in workflow.get_tasks(state=TaskState.WAITING):
+    for task in (tasks or scan(workflow)).waiting:
         fields = timer_fields(task, facts)
         if fields is not None:
             out.append(PendingTimer(**fields))
@@ -89,40 +118,40 @@ def fired_timer(task, facts: SpecFacts, fired_at: datetime) -> FiredTimer | None
     return FiredTimer(**fields, fired_at=fired_at) if fields is not None else None
 
 
-def task_marks(workflow) -> dict[str, str]:
+def task_marks(workflow, tasks: TaskScan | None = None) -> dict[str, str]:
     """bpmn_id -> 'ready' | 'completed' for every diagram element reached ('ready' wins in loops)."""
+    tasks = tasks or scan(workflow)
     marks: dict[str, str] = {}
-    for task in workflow.get_tasks(state=TaskState.READY | TaskState.COMPLETED):
+    for task in tasks.completed:
         bpmn_id = getattr(task.task_spec, "bpmn_id", None)
-        if not bpmn_id:
-            continue  # Spiff's internal tasks (Start, joins, splits) are not on the diagram
-        if task.state == TaskState.READY:
+        if bpmn_id:  # Spiff's internal tasks (Start, joins, splits) are not on the diagram
+            marks[bpmn_id] = "completed"
+    for task in tasks.ready:
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if bpmn_id:
             marks[bpmn_id] = "ready"
-        else:
-            marks.setdefault(bpmn_id, "completed")
     return marks
 
 
-def end_event(workflow, facts: SpecFacts) -> str | None:
+def end_event(workflow, facts: SpecFacts, tasks: TaskScan | None = None) -> str | None:
     """The end event of the main path, once the workflow is completed."""
     if not workflow.is_completed():
         return None
-    ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if isinstance(t.task_spec, EndEvent)]
+    ends = [t for t in (tasks or scan(workflow)).completed if isinstance(t.task_spec, EndEvent)]
     main = [t for t in ends if t.task_spec.bpmn_id in facts.main_end_events] or ends
     if not main:
         return None
     return max(main, key=lambda t: t.last_state_change).task_spec.bpmn_id
 
 
-def current_data(workflow) -> dict:
+def current_data(workflow, tasks: TaskScan | None = None) -> dict:
     """The process data after a call: workflow data when finished, else the newest ready task's."""
     if workflow.is_completed():
         data = dict(workflow.data)
         if not data.get("data_objects"):
             data.pop("data_objects", None)
     else:
-        ready = sorted(workflow.get_tasks(state=TaskState.READY, manual=True),
-                       key=lambda t: t.last_state_change)
+        ready = _ready_user_tasks(workflow, tasks)
         if ready:
             data = ready[-1].data
         elif workflow.last_task is not None:
@@ -130,3 +159,23 @@ def current_data(workflow) -> dict:
         else:
             data = {}
     return copy.deepcopy(data)
+
+
+def can_advance(workflow, now: datetime) -> bool:
+    """Whether engine steps would do anything now: an engine task is ready or a timer is due.
+
+    A timer whose due moment cannot be read here (duration, cycle, multiple) counts as due.
+    """
+    tasks = scan(workflow)
+    if any(not task.task_spec.manual for task in tasks.ready):
+        return True
+    for task in tasks.waiting:
+        definition = getattr(task.task_spec, "event_definition", None)
+        if not isinstance(definition, (TimerEventDefinition, MultipleEventDefinition)):
+            continue  # messages and signals do not arrive with time
+        if not isinstance(definition, TimeDateEventDefinition):
+            return True
+        due = parse_due(task.internal_data.get("event_value"))
+        if due is None or due <= now or task.internal_data.get("event_fired"):
+            return True
+    return False

@@ -80,3 +80,6 @@ class Snapshot:
     end_event: str | None
     data: dict = field(default_factory=dict)
     task_marks: dict = field(default_factory=dict)
+    # what the state the call started from had: READY user task ids, pending timer id -> due
+    ready_before: frozenset = frozenset()
+    timers_before: dict = field(default_factory=dict)

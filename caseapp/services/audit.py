@@ -1,6 +1,8 @@
 """Audit records: admin changes and case events."""
 from __future__ import annotations
 
+from sqlalchemy import insert
+
 from ..extensions import db
 from ..models import AuditLog, CaseEvent, utcnow
 
@@ -17,10 +19,12 @@ def record_admin_change(actor, action: str, target: str, detail: dict | None = N
 
 
 def record_case_event(case, kind: str, actor=None, *, phase_before=None, phase_after=None,
-                      public: bool = False, detail: dict | None = None) -> CaseEvent:
-    """Append to the case's audit trail; the caller commits."""
-    event = CaseEvent(case_id=case.id, kind=kind, actor_id=getattr(actor, "id", None),
-                      actor_label=actor_label(actor), phase_before=phase_before,
-                      phase_after=phase_after, public=public, detail=detail or {}, at=utcnow())
-    db.session.add(event)
-    return event
+                      public: bool = False, detail: dict | None = None) -> None:
+    """Append to the case's audit trail (written at once, in the caller's transaction)."""
+    db.session.execute(_INSERT_EVENT, {
+        "case_id": case.id, "kind": kind, "actor_id": getattr(actor, "id", None),
+        "actor_label": actor_label(actor), "phase_before": phase_before,
+        "phase_after": phase_after, "public": public, "detail": detail or {}, "at": utcnow()})
+
+
+_INSERT_EVENT = insert(CaseEvent.__table__)  # an event is never read back by the command

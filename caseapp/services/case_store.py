@@ -1,10 +1,18 @@
-"""Loading a case under lock and writing back what the engine says, in one transaction."""
+"""Loading a case under lock and writing back what the engine says, in one transaction.
+
+The case row goes through the ORM: its lock_version is the optimistic lock. The rows derived from
+the engine on every command (deadlines, work items) are read and written with a few Core
+statements: on this path the ORM's unit of work cost more than the database did.
+"""
 from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy.orm import lazyload
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy import case as sql_case
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -18,6 +26,25 @@ PHASE_NAMES = {"dispatch": "tiếp nhận và chuyển xử lý", "handle": "x�
                "return": "trả lại phản ánh không thuộc thẩm quyền", "publish": "phản hồi kết quả"}
 AGENCY_LANE = "Agency"
 
+DEADLINES = Deadline.__table__
+WORK_ITEMS = WorkItem.__table__
+# the deadline columns a breach records
+PENDING_COLUMNS = (DEADLINES.c.id, DEADLINES.c.case_id, DEADLINES.c.timer_task_id,
+                   DEADLINES.c.attached_task_id, DEADLINES.c.phase, DEADLINES.c.agency_id,
+                   DEADLINES.c.due_at)
+
+
+@dataclass(frozen=True)
+class FiredDeadline:
+    """A deadline row this save fired."""
+
+    id: int
+    attached_task_id: str
+    phase: str
+    agency_id: int | None
+    due_at: object
+    fired_at: object
+
 
 @dataclass
 class SaveResult:
@@ -25,7 +52,7 @@ class SaveResult:
 
     deadline_ids: list[int] = field(default_factory=list)
     fired_deadline_ids: list[int] = field(default_factory=list)
-    fired_deadlines: list = field(default_factory=list)  # the rows, changed but maybe not flushed
+    fired_deadlines: list[FiredDeadline] = field(default_factory=list)
     notification_rows: list = field(default_factory=list)
 
 
@@ -46,6 +73,48 @@ def command_transaction():
         raise
 
 
+_CASE_COLUMNS = {attr.key: attr.columns[0] for attr in sa_inspect(Case).column_attrs}
+_CASE_TABLE = Case.__table__
+_case_updates: dict[tuple[str, ...], object] = {}
+
+
+def store_case(case: Case) -> None:
+    """Write the case's changed columns with one UPDATE guarded by its lock_version.
+
+    What the ORM's flush would do for this one row, without its unit-of-work machinery (the
+    most frequent write of the application). Another writer in between: StaleDataError.
+    """
+    state = sa_inspect(case)
+    if state.key is None:  # not inserted yet: the ORM does it
+        return
+    changes = {}
+    for key in _CASE_COLUMNS:
+        history = state.attrs[key].history
+        if history.added and key != "lock_version":
+            changes[key] = history.added[0]
+    if not changes:
+        return
+    version = case.lock_version
+    keys = tuple(sorted(changes))
+    statement = _case_updates.get(keys)
+    if statement is None:
+        statement = _case_updates[keys] = update(_CASE_TABLE).where(
+            _CASE_TABLE.c.id == bindparam("b_id"),
+            _CASE_TABLE.c.lock_version == bindparam("b_version")).values(
+            lock_version=bindparam("b_next"),
+            **{_CASE_COLUMNS[key].name: bindparam(f"v_{key}") for key in keys})
+    params = {f"v_{key}": value for key, value in changes.items()}
+    params.update(b_id=case.id, b_version=version, b_next=version + 1)
+    if db.session.execute(statement, params).rowcount != 1:
+        raise StaleDataError(f"case {case.id} was changed by another writer")
+    for key, value in changes.items():
+        set_committed_value(case, key, value)
+    set_committed_value(case, "lock_version", version + 1)
+    for relationship in ("category", "current_agency"):  # their ids were written above
+        if state.attrs[relationship].history.has_changes():
+            set_committed_value(case, relationship, getattr(case, relationship))
+
+
 def lock_case(case_id: int) -> Case:
     """Load a case with a row lock (PostgreSQL); optimistic locking covers SQLite."""
     case = db.session.scalars(db.select(Case).where(Case.id == case_id)
@@ -56,26 +125,67 @@ def lock_case(case_id: int) -> Case:
     return case
 
 
-def apply_snapshot(case: Case, snapshot, actor=None, completed_task_id: str | None = None, *,
-                   pending_deadlines=None, open_items=None) -> SaveResult:
-    """Rewrite the case's work items and deadlines from the engine; the caller commits.
+# Statements built once: building one costs more than running it. Rows are addressed by what
+# the engine knows (case and timer task id, work item id = task id), so no command reads them.
+_BY_TIMER = (DEADLINES.c.case_id == bindparam("b_case")) & (
+    DEADLINES.c.timer_task_id == bindparam("b_timer")) & (DEADLINES.c.state == "pending")
+_INSERT_DEADLINES = insert(DEADLINES).returning(DEADLINES.c.id)  # new ids, in any order
+_MOVE_DEADLINE = update(DEADLINES).where(_BY_TIMER).values(
+    due_at=bindparam("b_due")).returning(DEADLINES.c.id)
+_FIRE_DEADLINE = update(DEADLINES).where(_BY_TIMER).values(
+    state="fired", fired_at=bindparam("b_fired")).returning(*PENDING_COLUMNS)
+# every pending row the engine no longer has pending (and did not fire) is cancelled
+_CANCEL_DEADLINES = update(DEADLINES).where(
+    DEADLINES.c.case_id == bindparam("b_case"), DEADLINES.c.state == "pending",
+    DEADLINES.c.timer_task_id.not_in(bindparam("b_keep", expanding=True))).values(
+    state="cancelled")
+_INSERT_ITEMS = insert(WORK_ITEMS)
+_MOVE_ITEM = update(WORK_ITEMS).where(WORK_ITEMS.c.id == bindparam("b_id")).values(
+    due_at=bindparam("b_due"))
+# every open item that is no longer a ready task is closed: completed (the one the command
+# completed) or cancelled (a task an interrupting event took away)
+_CLOSE_ITEMS = update(WORK_ITEMS).where(
+    WORK_ITEMS.c.case_id == bindparam("b_case"), WORK_ITEMS.c.state == "open",
+    WORK_ITEMS.c.id.not_in(bindparam("b_keep", expanding=True))).values(
+    state=sql_case((WORK_ITEMS.c.id == bindparam("b_done"), "completed"), else_="cancelled"),
+    completed_at=bindparam("b_at"),
+    completed_by_id=sql_case((WORK_ITEMS.c.id == bindparam("b_done"), bindparam("b_by")),
+                             else_=None))
 
-    `pending_deadlines` / `open_items`: the case's pending deadline rows and open work items when
-    the caller already read them under the case's lock (a batch reads them for all its cases).
-    """
+
+def apply_snapshot(case: Case, snapshot, actor=None, completed_task_id: str | None = None
+                   ) -> SaveResult:
+    """Rewrite the case and its work items and deadlines from the engine; the caller commits."""
+    write_case_state(case, snapshot)
+    return write_derived_rows(case, snapshot, actor, completed_task_id)
+
+
+def write_case_state(case: Case, snapshot) -> None:
+    """The case row's share of a snapshot (written by store_case or the ORM's flush)."""
     now = utcnow()
-    result = SaveResult()
     case.workflow_state = snapshot.state_json
     case.updated_at = now
     case.phase = snapshot.ready_tasks[0].bpmn_id if snapshot.ready_tasks else None
     if snapshot.completed:
         case.status = "rejected" if snapshot.end_event == "rejected" else "closed"
         case.closed_at = case.closed_at or now
-    with db.session.no_autoflush:  # the case's own rows are read as stored; one flush at the end
-        _sync_deadlines(case, snapshot, now, result, pending_deadlines)
-        _sync_work_items(case, snapshot, now, actor, completed_task_id, open_items)
-    for effect in snapshot.effects:
-        result.notification_rows += _apply_effect(case, effect)
+
+
+def write_derived_rows(case: Case, snapshot, actor=None, completed_task_id: str | None = None
+                       ) -> SaveResult:
+    """Deadlines, work items and effects of a snapshot, for a case row that already exists.
+
+    What changed is the difference between the state the engine started from and the one it
+    returned (both in the snapshot); the statements are guarded by the rows' states, so a row
+    that is not what the engine says is never half-updated.
+    """
+    now = case.updated_at or utcnow()
+    result = SaveResult()
+    with db.session.no_autoflush:  # the case row itself is written once, at the end
+        _sync_deadlines(case, snapshot, now, result)
+        _sync_work_items(case, snapshot, now, actor, completed_task_id)
+        for effect in snapshot.effects:
+            result.notification_rows += _apply_effect(case, effect)
     return result
 
 
@@ -86,51 +196,46 @@ def _timer_agency(case: Case, snapshot, timer) -> int | None:
     return None
 
 
-def pending_deadlines_query(case_ids):
-    return db.select(Deadline).where(Deadline.case_id.in_(case_ids), Deadline.state == "pending")
-
-
-def open_work_items_query(case_ids):
-    return (db.select(WorkItem).where(WorkItem.case_id.in_(case_ids), WorkItem.state == "open")
-            .options(lazyload(WorkItem.case)))  # the case is at hand: no join to it
-
-
-def _sync_deadlines(case: Case, snapshot, now, result: SaveResult, pending=None) -> None:
-    if pending is None:
-        pending = db.session.scalars(db.select(Deadline).where(
-            Deadline.case_id == case.id, Deadline.state == "pending"))
-    rows = {d.timer_task_id: d for d in pending
-            if d.state == "pending"}  # (a row changed in this session but not yet flushed)
+def _sync_deadlines(case: Case, snapshot, now, result: SaveResult) -> None:
+    before = snapshot.timers_before
     created = []
     for timer in snapshot.pending_timers:
-        row = rows.pop(timer.task_id, None)
-        if row is None:
-            created.append(Deadline(
-                case_id=case.id, timer_task_id=timer.task_id, bpmn_id=timer.bpmn_id,
-                attached_to=timer.attached_to, attached_task_id=timer.attached_task_id,
-                phase=timer.phase, interrupting=timer.interrupting,
-                agency_id=_timer_agency(case, snapshot, timer), started_at=now,
-                due_at=timer.due_at, state="pending"))
-        elif row.due_at != timer.due_at:
-            row.due_at = timer.due_at
-            result.deadline_ids.append(row.id)
+        due_before = before.get(timer.task_id)
+        if due_before is None:
+            created.append({
+                "case_id": case.id, "timer_task_id": timer.task_id, "bpmn_id": timer.bpmn_id,
+                "attached_to": timer.attached_to, "attached_task_id": timer.attached_task_id,
+                "phase": timer.phase, "interrupting": timer.interrupting,
+                "agency_id": _timer_agency(case, snapshot, timer), "started_at": now,
+                "due_at": timer.due_at, "state": "pending", "fired_at": None})
+        elif due_before != timer.due_at:
+            for deadline_id in db.session.execute(_MOVE_DEADLINE, {
+                    "b_case": case.id, "b_timer": timer.task_id, "b_due": timer.due_at}).scalars():
+                result.deadline_ids.append(deadline_id)
+                mirror_loaded(Deadline, deadline_id, due_at=timer.due_at)
     if created:
-        db.session.add_all(created)
-        db.session.flush(created)  # one batched INSERT; the ids go to the scheduler
-        result.deadline_ids += [row.id for row in created]
-    fired = {t.task_id: t for t in snapshot.fired_timers}
-    for task_id, row in rows.items():
-        timer = fired.get(task_id)
-        if timer is None:
-            row.state = "cancelled"
-            continue
-        row.state, row.fired_at = "fired", timer.fired_at
-        result.fired_deadline_ids.append(row.id)
-        result.fired_deadlines.append(row)
-        result.notification_rows += _record_breach(case, row)
+        result.deadline_ids += db.session.execute(_INSERT_DEADLINES, created).scalars().all()
+    for timer in snapshot.fired_timers:
+        row = db.session.execute(_FIRE_DEADLINE, {
+            "b_case": case.id, "b_timer": timer.task_id, "b_fired": timer.fired_at}).first()
+        if row is None:
+            continue  # fired within this very call, before it was ever stored as a row
+        mirror_loaded(Deadline, row.id, state="fired", fired_at=timer.fired_at)
+        fired = FiredDeadline(row.id, row.attached_task_id, row.phase, row.agency_id,
+                              row.due_at, timer.fired_at)
+        result.fired_deadline_ids.append(fired.id)
+        result.fired_deadlines.append(fired)
+        result.notification_rows += _record_breach(case, fired)
+    keep = {timer.task_id for timer in snapshot.pending_timers}
+    if set(before) - keep - {timer.task_id for timer in snapshot.fired_timers}:
+        db.session.execute(_CANCEL_DEADLINES, {"b_case": case.id, "b_keep": sorted(keep)})
+        for ident in _loaded_ids(Deadline):
+            obj = _loaded(Deadline, ident)
+            if obj.case_id == case.id and obj.state == "pending" and obj.timer_task_id not in keep:
+                set_committed_value(obj, "state", "cancelled")
 
 
-def _record_breach(case: Case, deadline: Deadline) -> list:
+def _record_breach(case: Case, deadline: FiredDeadline) -> list:
     db.session.add(Breach(case_id=case.id, deadline_id=deadline.id, phase=deadline.phase,
                           agency_id=deadline.agency_id, due_at=deadline.due_at,
                           fired_at=deadline.fired_at))
@@ -149,30 +254,59 @@ def _record_breach(case: Case, deadline: Deadline) -> list:
     return notify_role(case, "supervisor", None, "deadline_breach", subject, body)
 
 
-def _sync_work_items(case: Case, snapshot, now, actor, completed_task_id, items=None) -> None:
-    if items is None:
-        items = db.session.scalars(open_work_items_query([case.id]))
-    open_items = {w.id: w for w in items if w.state == "open"}
+def _sync_work_items(case: Case, snapshot, now, actor, completed_task_id) -> None:
     due_by_task = {}
     for timer in snapshot.pending_timers:
         if timer.phase == timer.attached_to or timer.attached_task_id not in due_by_task:
             due_by_task[timer.attached_task_id] = timer.due_at
+    moved_timers = {timer.attached_task_id for timer in snapshot.pending_timers
+                    if timer.task_id in snapshot.timers_before
+                    and snapshot.timers_before[timer.task_id] != timer.due_at}
+    created, moved = [], []
     for task in snapshot.ready_tasks:
-        item = open_items.pop(task.task_id, None)
-        if item is None:
-            db.session.add(WorkItem(
-                id=task.task_id, case_id=case.id, bpmn_id=task.bpmn_id, task_name=task.name or "",
-                form_key=task.form_key, lane=task.lane,
-                agency_id=case.current_agency_id if task.lane == AGENCY_LANE else None,
-                state="open", created_at=now, due_at=due_by_task.get(task.task_id)))
-        elif task.task_id in due_by_task:
-            item.due_at = due_by_task[task.task_id]
-    for item_id, item in open_items.items():
-        if item_id == completed_task_id:
-            item.state, item.completed_at = "completed", now
-            item.completed_by_id = getattr(actor, "id", None)
-        else:
-            item.state, item.completed_at = "cancelled", now
+        due = due_by_task.get(task.task_id)
+        if task.task_id not in snapshot.ready_before:
+            created.append({
+                "id": task.task_id, "case_id": case.id, "bpmn_id": task.bpmn_id,
+                "task_name": task.name or "", "form_key": task.form_key, "lane": task.lane,
+                "agency_id": case.current_agency_id if task.lane == AGENCY_LANE else None,
+                "state": "open", "created_at": now, "due_at": due, "claimed_by_id": None,
+                "claimed_at": None, "completed_by_id": None, "completed_at": None})
+        elif due is not None and task.task_id in moved_timers:
+            moved.append({"b_id": task.task_id, "b_due": due})
+    if created:
+        db.session.execute(_INSERT_ITEMS, created)
+    if moved:
+        db.session.execute(_MOVE_ITEM, moved)
+        for change in moved:
+            mirror_loaded(WorkItem, change["b_id"], due_at=change["b_due"])
+    keep = {task.task_id for task in snapshot.ready_tasks}
+    closed = snapshot.ready_before - keep
+    if closed or completed_task_id is not None:
+        by = getattr(actor, "id", None)
+        db.session.execute(_CLOSE_ITEMS, {"b_case": case.id, "b_keep": sorted(keep),
+                                          "b_done": completed_task_id or "", "b_at": now,
+                                          "b_by": by})
+        for item_id in closed | ({completed_task_id} if completed_task_id else set()):
+            done = item_id == completed_task_id
+            mirror_loaded(WorkItem, item_id, state="completed" if done else "cancelled",
+                          completed_at=now, completed_by_id=by if done else None)
+
+
+def _loaded(model, ident):
+    return db.session.identity_map.get(db.session.identity_key(model, ident))
+
+
+def _loaded_ids(model) -> list:
+    return [key[1][0] for key in list(db.session.identity_map.keys()) if key[0] is model]
+
+
+def mirror_loaded(model, ident, **values) -> None:
+    """A row just rewritten by a Core statement: an ORM copy already loaded shows the new values."""
+    obj = _loaded(model, ident)
+    if obj is not None:
+        for name, value in values.items():
+            set_committed_value(obj, name, value)
 
 
 def _apply_effect(case: Case, effect) -> list:

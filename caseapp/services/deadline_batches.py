@@ -18,7 +18,7 @@ from datetime import datetime
 from ..extensions import db
 from ..models import Case, Deadline, utcnow
 from . import hooks
-from .case_store import apply_snapshot, open_work_items_query, pending_deadlines_query
+from .case_store import apply_snapshot
 from .deadlines import fire_deadline
 from .processes import runner_for
 from .sla_settings import DueCalculator
@@ -61,19 +61,10 @@ def fire_due_batch(now: datetime | None = None, batch_size: int = DEFAULT_BATCH_
     deadline_changes: list[int] = []
     notification_ids: list[int] = []
     try:
-        # The claim holds these rows' locks: load them in one query, then write the whole batch
-        # in one flush (SQLAlchemy batches the INSERTs and UPDATEs of all its cases).
+        # The claim holds these rows' locks: load them in one query; each case's derived rows
+        # are then written from what the engine says, without reading them first.
         cases = {case.id: case for case in db.session.scalars(
             db.select(Case).where(Case.id.in_(case_ids)).execution_options(populate_existing=True))}
-        # the rows apply_snapshot rewrites, for every case of the batch in two queries
-        deadlines_by_case: dict[int, list] = {case_id: [] for case_id in case_ids}
-        for row in db.session.scalars(pending_deadlines_query(case_ids)
-                                      .execution_options(populate_existing=True)):
-            deadlines_by_case[row.case_id].append(row)
-        items_by_case: dict[int, list] = {case_id: [] for case_id in case_ids}
-        for item in db.session.scalars(open_work_items_query(case_ids)
-                                       .execution_options(populate_existing=True)):
-            items_by_case[item.case_id].append(item)
         sla_due = DueCalculator()  # policies and calendar read once for the batch's transaction
         saved_results = []
         with db.session.no_autoflush:  # each case's reads concern that case only
@@ -81,9 +72,7 @@ def fire_due_batch(now: datetime | None = None, batch_size: int = DEFAULT_BATCH_
                 case = cases[case_id]
                 snapshot = runner_for(case.process_version_id, sla_due).fire_due_timers(
                     case.workflow_state)
-                saved_results.append(apply_snapshot(case, snapshot,
-                                                    pending_deadlines=deadlines_by_case[case_id],
-                                                    open_items=items_by_case[case_id]))
+                saved_results.append(apply_snapshot(case, snapshot))
         db.session.flush()
         for saved in saved_results:
             deadline_changes += saved.deadline_ids

@@ -103,6 +103,7 @@ def _recompute_case(case_id: int, condition, policies, calendar, reason: dict) -
             # the row follows now, so that a timer the move made due at once (and which the
             # engine fired in this very call) records its breach against the new due time
             row.due_at = new_due
+        db.session.flush()  # apply_snapshot reads the rows as stored
         saved = apply_snapshot(case, snapshot)
         moved_ids = [row.id for row, _, _ in moves.values()]
         for row, before, after in moves.values():

@@ -10,9 +10,10 @@ from ..extensions import db
 from ..models import Case, CasePhoto, utcnow
 from . import hooks
 from .audit import record_case_event
-from .case_store import apply_snapshot
+from .case_store import write_case_state, write_derived_rows
 from .errors import NotFound, ServiceError
-from .processes import active_version_id, runner_for
+from .processes import active_version_and_settings, runner_for
+from .sla_settings import DueCalculator
 from .validation import clean_report
 
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -33,7 +34,7 @@ def submit_report(data: dict, idempotency_key: str | None = None,
         if existing is not None:
             return existing, False
     clean = clean_report(data)
-    version_id = active_version_id()
+    version_id, settings_texts = active_version_and_settings()
     now = utcnow()
     case = Case(tracking_code=new_tracking_code(), idempotency_key=idempotency_key or None,
                 category=clean["category"], description=clean["description"],
@@ -43,15 +44,16 @@ def submit_report(data: dict, idempotency_key: str | None = None,
                 consent_share_identity=clean["consent_share_identity"], status="open",
                 process_version_id=version_id, created_at=now, updated_at=now)
     try:
+        snapshot = runner_for(version_id, DueCalculator(settings_texts)).start({
+            "tracking_code": case.tracking_code, "category": clean["category"].code,
+            "reported_urgent": clean["urgent"]})
+        write_case_state(case, snapshot)
         db.session.add(case)
-        db.session.flush()
+        db.session.flush()  # one INSERT with the workflow state; the rows below need its id
         for content_type, blob in photos or []:
             db.session.add(CasePhoto(case_id=case.id, content_type=content_type, size=len(blob),
                                      data=blob, created_at=now))
-        snapshot = runner_for(version_id).start({
-            "tracking_code": case.tracking_code, "category": clean["category"].code,
-            "reported_urgent": clean["urgent"]})
-        saved = apply_snapshot(case, snapshot)
+        saved = write_derived_rows(case, snapshot)
         record_case_event(case, "submitted", None, phase_after=case.phase, public=True,
                           detail={"category": clean["category"].code, "photos": len(photos or [])})
         db.session.commit()

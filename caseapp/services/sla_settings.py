@@ -39,43 +39,69 @@ def load_policies() -> dict[str, Policy]:
         SlaPolicy.phase, SlaPolicy.working_duration, SlaPolicy.dayoff_duration)).all())
 
 
-# The parsed form of the last rows read, reused only while the rows read are identical: every
-# command still reads the tables (one round trip), so a change made by any process is seen at once.
+# The policies and declared days as two short texts, computed by the database inside a statement
+# a command runs anyway (the case lock, the active version) and parsed once per distinct content:
+# a change made by any process is seen by the next command, at no extra round trip.
+POLICY_TEXT = sa.select(sa.func.aggregate_strings(
+    SlaPolicy.phase + "=" + SlaPolicy.working_duration + "/" + SlaPolicy.dayoff_duration, ";")
+).scalar_subquery()
+DAY_TEXT = sa.select(sa.func.aggregate_strings(
+    sa.cast(CalendarDay.day, sa.String) + ":" + CalendarDay.kind, ";")).scalar_subquery()
+_SETTINGS_TEXTS = sa.select(POLICY_TEXT, DAY_TEXT)
+
 _parsed_lock = threading.Lock()
-_parsed: tuple[tuple, dict[str, Policy], BusinessCalendar] | None = None
+_parsed: dict[tuple, tuple[dict[str, Policy], BusinessCalendar]] = {}
+_PARSED_MAX = 16
+
+
+def settings_from_texts(policy_text: str | None, day_text: str | None
+                        ) -> tuple[dict[str, Policy], BusinessCalendar]:
+    """Policies and calendar from the two texts (see POLICY_TEXT, DAY_TEXT), parsed once each."""
+    key = (policy_text or "", day_text or "")
+    with _parsed_lock:
+        cached = _parsed.get(key)
+    if cached is not None:
+        return cached
+    policy_rows = []
+    for item in filter(None, key[0].split(";")):
+        phase, durations = item.split("=", 1)
+        working, dayoff = durations.split("/", 1)
+        policy_rows.append((phase, working, dayoff))
+    day_rows = []
+    for item in filter(None, key[1].split(";")):
+        day, kind = item.rsplit(":", 1)
+        day_rows.append((date.fromisoformat(day[:10]), kind))
+    parsed = (_policies_from_rows(policy_rows), _calendar_from_rows(day_rows))
+    with _parsed_lock:
+        if len(_parsed) >= _PARSED_MAX:
+            _parsed.clear()
+        _parsed[key] = parsed
+    return parsed
 
 
 def load_policies_and_calendar() -> tuple[dict[str, Policy], BusinessCalendar]:
     """Policies and calendar in one query (what every command that computes a due time needs)."""
-    global _parsed
-    policy_rows = db.select(sa.literal("p").label("src"), SlaPolicy.phase.label("a"),
-                            SlaPolicy.working_duration.label("b"), SlaPolicy.dayoff_duration.label("c"))
-    day_rows = db.select(sa.literal("d"), sa.cast(CalendarDay.day, sa.String), CalendarDay.kind,
-                         sa.null())
-    rows = tuple(tuple(row) for row in db.session.execute(sa.union_all(policy_rows, day_rows)))
-    rows = tuple(sorted(rows, key=lambda r: (r[0], r[1])))
-    with _parsed_lock:
-        cached = _parsed
-    if cached is not None and cached[0] == rows:
-        return cached[1], cached[2]
-    policies = _policies_from_rows([r[1:] for r in rows if r[0] == "p"])
-    calendar = _calendar_from_rows([(date.fromisoformat(r[1][:10]), r[2]) for r in rows if r[0] == "d"])
-    with _parsed_lock:
-        _parsed = (rows, policies, calendar)
-    return policies, calendar
+    return settings_from_texts(*db.session.execute(_SETTINGS_TEXTS).one())
 
 
 class DueCalculator:
-    """sla_due for the engine: loads policies and calendar lazily, once per command."""
+    """sla_due for the engine: policies and calendar read lazily, once per command.
 
-    def __init__(self):
+    `texts`: (POLICY_TEXT, DAY_TEXT) when the command already read them with its first statement.
+    """
+
+    def __init__(self, texts: tuple[str | None, str | None] | None = None):
+        self._texts = texts
         self._policies = None
         self._calendar = None
 
     def __call__(self, phase: str, start: datetime | None = None) -> str:
         if self._policies is None:
-            with db.session.no_autoflush:  # the engine runs mid-command: never flush from here
-                self._policies, self._calendar = load_policies_and_calendar()
+            if self._texts is not None:
+                self._policies, self._calendar = settings_from_texts(*self._texts)
+            else:
+                with db.session.no_autoflush:  # the engine runs mid-command: never flush here
+                    self._policies, self._calendar = load_policies_and_calendar()
         policy = self._policies.get(phase)
         if policy is None:
             raise ValueError(f"no SLA policy for phase {phase!r}")

@@ -1,18 +1,34 @@
 """Staff commands on work items: claim, unclaim and complete a task."""
 from __future__ import annotations
 
-from sqlalchemy.orm import contains_eager, lazyload
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import lazyload
 
 from ..extensions import db
 from ..models import Case, CaseAssignment, Deadline, WorkItem, utcnow
 from . import hooks
 from .access import require_work_item
 from .audit import record_case_event
-from .case_store import apply_snapshot, command_transaction
+from .case_store import apply_snapshot, command_transaction, store_case
 from .errors import Conflict, Forbidden, NotFound
 from .notifications import notify_reporter
 from .processes import runner_for
+from .sla_settings import DAY_TEXT, POLICY_TEXT, DueCalculator
 from .validation import active_agency, clean_task_data
+
+ASSIGNMENTS = CaseAssignment.__table__
+# Built once: building a statement costs more than running it.
+_OPEN_ASSIGNMENT = insert(ASSIGNMENTS).values(
+    case_id=bindparam("b_case"),
+    seq=select(func.coalesce(func.max(ASSIGNMENTS.c.seq), 0) + 1)
+    .where(ASSIGNMENTS.c.case_id == bindparam("b_case")).scalar_subquery(),
+    agency_id=bindparam("b_agency"), assigned_at=bindparam("b_at"), assigned_by_id=bindparam("b_by"),
+    urgent=bindparam("b_urgent"), note=bindparam("b_note"), outcome="handling", outcome_at=None,
+    return_reason=None, late_return=False)
+_CLOSE_ASSIGNMENT = update(ASSIGNMENTS).where(
+    ASSIGNMENTS.c.case_id == bindparam("b_case"), ASSIGNMENTS.c.outcome == "handling").values(
+    outcome=bindparam("b_outcome"), outcome_at=bindparam("b_at"),
+    return_reason=bindparam("b_reason"), late_return=bindparam("b_late"))
 
 
 def get_work_item(user, item_id: str) -> WorkItem:
@@ -24,29 +40,43 @@ def get_work_item(user, item_id: str) -> WorkItem:
     return item
 
 
-def _locked_open_item(user, item_id: str) -> tuple[WorkItem, Case]:
-    """The work item and its case, fresh from the database, with the case row locked."""
-    item = db.session.scalars(
-        db.select(WorkItem).join(WorkItem.case).options(contains_eager(WorkItem.case))
-        .where(WorkItem.id == str(item_id)).with_for_update(of=Case)
-        .execution_options(populate_existing=True)).first()
-    if item is None:
+# The case of a work item, locked (PostgreSQL; SQLite relies on the case's lock_version).
+_LOCK_CASE_OF_ITEM = (
+    select(Case, POLICY_TEXT, DAY_TEXT).where(Case.id == select(WorkItem.case_id)
+                       .where(WorkItem.id == bindparam("item_id")).scalar_subquery())
+    .with_for_update(of=Case).execution_options(populate_existing=True))
+_ITEM_OBJECT = (select(WorkItem).options(lazyload(WorkItem.case))
+                .where(WorkItem.id == bindparam("item_id"))
+                .execution_options(populate_existing=True))
+_ITEM_ROW = select(*WorkItem.__table__.c).where(WorkItem.__table__.c.id == bindparam("item_id"))
+
+
+def _locked_open_item(user, item_id: str, *, as_row: bool = False) -> tuple[WorkItem, Case, tuple]:
+    """The work item and its case, fresh from the database, with the case row locked.
+
+    Also returns the SLA settings texts read with the lock (for a DueCalculator).
+    `as_row`: the item as a read-only row (a command that changes it with Core statements).
+    """
+    params = {"item_id": str(item_id)}
+    locked = db.session.execute(_LOCK_CASE_OF_ITEM, params).first()
+    if locked is None:
         raise NotFound("no such work item")
-    case = item.case
-    # read the item again now that the lock is held: rows joined to a locked row may be stale
-    item = db.session.scalars(db.select(WorkItem).where(WorkItem.id == item.id)
-                              .options(lazyload(WorkItem.case))
-                              .execution_options(populate_existing=True)).one()
+    case, settings_texts = locked[0], (locked[1], locked[2])
+    # read the item once the lock is held: every change to a work item happens under it
+    if as_row:
+        item = db.session.execute(_ITEM_ROW, params).one()
+    else:
+        item = db.session.scalars(_ITEM_OBJECT, params).one()
     require_work_item(user, item)
     if item.state != "open":
         raise Conflict("this task has already been completed", code="already_completed")
-    return item, case
+    return item, case, settings_texts
 
 
 def claim(user, item_id: str) -> WorkItem:
     """Take a task so colleagues see it is being worked on."""
     with command_transaction():
-        item, case = _locked_open_item(user, item_id)
+        item, case, _ = _locked_open_item(user, item_id)
         if item.claimed_by_id not in (None, user.id):
             raise Conflict("this task is already claimed by a colleague", code="claimed")
         item.claimed_by_id, item.claimed_at = user.id, utcnow()
@@ -59,7 +89,7 @@ def claim(user, item_id: str) -> WorkItem:
 def unclaim(user, item_id: str) -> WorkItem:
     """Give a task back; a supervisor or leader may release a colleague's claim."""
     with command_transaction():
-        item, case = _locked_open_item(user, item_id)
+        item, case, _ = _locked_open_item(user, item_id)
         if item.claimed_by_id not in (None, user.id) and user.role not in ("supervisor", "leader"):
             raise Forbidden("only the colleague who claimed it, or a supervisor, may release it")
         item.claimed_by_id, item.claimed_at = None, None
@@ -72,7 +102,7 @@ def unclaim(user, item_id: str) -> WorkItem:
 def complete(user, item_id: str, data: dict) -> Case:
     """Submit a task's form: validate, run the process, record everything, in one transaction."""
     with command_transaction():
-        item, case = _locked_open_item(user, item_id)
+        item, case, settings_texts = _locked_open_item(user, item_id, as_row=True)
         if item.claimed_by_id not in (None, user.id):
             raise Conflict("this task is claimed by a colleague", code="claimed")
         clean = clean_task_data(item.form_key, data, case)
@@ -80,10 +110,12 @@ def complete(user, item_id: str, data: dict) -> Case:
         before_rules = _BEFORE.get(item.form_key)
         if before_rules:
             before_rules(user, case, item, clean)
-        snapshot = runner_for(case.process_version_id).complete(case.workflow_state, item.id, clean)
+        runner = runner_for(case.process_version_id, DueCalculator(settings_texts))
+        snapshot = runner.complete(case.workflow_state, item.id, clean)
         saved = apply_snapshot(case, snapshot, user, completed_task_id=item.id)
         with db.session.no_autoflush:  # what follows reads stored rows: write the case once
             _AFTER[item.form_key](user, case, item, clean, snapshot, phase_before, saved)
+            store_case(case)
     hooks.deadlines_changed(saved.deadline_ids)
     hooks.notifications_created([n.id for n in saved.notification_rows])
     return case
@@ -93,10 +125,10 @@ def _before_dispatch(user, case, item, clean):
     if clean["action"] != "dispatch":
         return
     agency = active_agency(clean["agency"])
-    seq = len(case.assignments) + 1
-    case.assignments.append(CaseAssignment(
-        seq=seq, agency=agency, agency_id=agency.id, assigned_at=utcnow(), assigned_by_id=user.id,
-        urgent=clean["urgent"], note=clean["note"], outcome="handling"))
+    db.session.execute(_OPEN_ASSIGNMENT, {
+        "b_case": case.id, "b_agency": agency.id, "b_at": utcnow(), "b_by": user.id,
+        "b_urgent": clean["urgent"], "b_note": clean["note"]})
+    db.session.expire(case, ["assignments"])
     case.current_agency_id = agency.id
     case.current_agency = agency
     case.urgent = clean["urgent"]
@@ -119,25 +151,22 @@ def _after_dispatch(user, case, item, clean, snapshot, phase_before, saved):
         saved.notification_rows.append(row)
 
 
-def _current_assignment(case) -> CaseAssignment | None:
-    for assignment in reversed(case.assignments):
-        if assignment.outcome == "handling":
-            return assignment
-    return None
+def _close_assignment(case, outcome: str, return_reason: str | None = None,
+                      late_return: bool = False) -> None:
+    """The agency's turn with the case ends: returned or resolved."""
+    db.session.execute(_CLOSE_ASSIGNMENT, {"b_case": case.id, "b_at": utcnow(), "b_outcome": outcome,
+                                           "b_reason": return_reason, "b_late": late_return})
+    db.session.expire(case, ["assignments"])
 
 
 def _after_handle(user, case, item, clean, snapshot, phase_before, saved):
-    assignment = _current_assignment(case)
-    now = utcnow()
     if clean["action"] == "return":
         late = any(row.attached_task_id == item.id and row.phase == "return"
                    for row in saved.fired_deadlines) or db.session.scalar(  # fired now, or before
             db.select(Deadline.id).where(
                 Deadline.case_id == case.id, Deadline.attached_task_id == item.id,
                 Deadline.phase == "return", Deadline.state == "fired").limit(1)) is not None
-        if assignment is not None:
-            assignment.outcome, assignment.outcome_at = "returned", now
-            assignment.return_reason, assignment.late_return = clean["return_reason"], late
+        _close_assignment(case, "returned", clean["return_reason"], late)
         agency_code = case.current_agency.code if case.current_agency else None
         case.return_count += 1
         case.current_agency_id = None
@@ -147,8 +176,7 @@ def _after_handle(user, case, item, clean, snapshot, phase_before, saved):
                           detail={"agency": agency_code, "reason": clean["return_reason"],
                                   "late": late})
         return
-    if assignment is not None:
-        assignment.outcome, assignment.outcome_at = "resolved", now
+    _close_assignment(case, "resolved")
     case.resolution = clean["result"]
     record_case_event(case, "resolved", user, phase_before=phase_before, phase_after=case.phase,
                       public=True, detail={"agency": case.current_agency.code
