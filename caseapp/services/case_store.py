@@ -82,16 +82,16 @@ def store_case(case: Case) -> None:
     """Write the case's changed columns with one UPDATE guarded by its lock_version.
 
     What the ORM's flush would do for this one row, without its unit-of-work machinery (the
-    most frequent write of the application). Another writer in between: StaleDataError.
+    most frequent write of the application); afterwards the object is clean, so the flush at
+    commit has nothing to do for it. Another writer in between: StaleDataError.
     """
     state = sa_inspect(case)
     if state.key is None:  # not inserted yet: the ORM does it
         return
-    changes = {}
-    for key in _CASE_COLUMNS:
-        history = state.attrs[key].history
-        if history.added and key != "lock_version":
-            changes[key] = history.added[0]
+    current = state.dict
+    changes = {key: current[key] for key, before in state.committed_state.items()
+               if key in _CASE_COLUMNS and key != "lock_version" and key in current
+               and before is not current[key] and before != current[key]}
     if not changes:
         return
     version = case.lock_version
@@ -107,12 +107,10 @@ def store_case(case: Case) -> None:
     params.update(b_id=case.id, b_version=version, b_next=version + 1)
     if db.session.execute(statement, params).rowcount != 1:
         raise StaleDataError(f"case {case.id} was changed by another writer")
-    for key, value in changes.items():
-        set_committed_value(case, key, value)
-    set_committed_value(case, "lock_version", version + 1)
-    for relationship in ("category", "current_agency"):  # their ids were written above
-        if state.attrs[relationship].history.has_changes():
-            set_committed_value(case, relationship, getattr(case, relationship))
+    current["lock_version"] = version + 1
+    # every loaded attribute now matches the row (relationships included: their ids were
+    # written above); SQLAlchemy's own post-flush step, so the commit's flush skips the case
+    state._commit_all(current, db.session.identity_map)
 
 
 def lock_case(case_id: int) -> Case:

@@ -40,33 +40,57 @@ def get_work_item(user, item_id: str) -> WorkItem:
     return item
 
 
-# The case of a work item, locked (PostgreSQL; SQLite relies on the case's lock_version).
-_LOCK_CASE_OF_ITEM = (
-    select(Case, POLICY_TEXT, DAY_TEXT).where(Case.id == select(WorkItem.case_id)
-                       .where(WorkItem.id == bindparam("item_id")).scalar_subquery())
+# A work item with its case, the case row locked (PostgreSQL; SQLite relies on the case's
+# lock_version), and the SLA settings texts, in one statement. Every change to a work item is
+# made under its case's lock by a transaction that also updates the case row, so the item read
+# here is current unless that lock was waited for: then the locked case row is re-read by
+# PostgreSQL (a newer lock_version than the one this statement's snapshot saw) and so is the item.
+_ITEMS = WorkItem.__table__
+_CASE_AS_SEEN = Case.__table__.alias("case_as_seen")
+_ITEM_COLUMNS = tuple(column.label(f"item_{column.name}") for column in _ITEMS.c)
+_LOCK_ITEM_AND_CASE = (
+    select(Case, POLICY_TEXT, DAY_TEXT, _CASE_AS_SEEN.c.lock_version.label("seen_version"),
+           *_ITEM_COLUMNS)
+    .select_from(_ITEMS)
+    .join(Case, Case.id == _ITEMS.c.case_id)
+    .join(_CASE_AS_SEEN, _CASE_AS_SEEN.c.id == _ITEMS.c.case_id)
+    .where(_ITEMS.c.id == bindparam("item_id"))
     .with_for_update(of=Case).execution_options(populate_existing=True))
 _ITEM_OBJECT = (select(WorkItem).options(lazyload(WorkItem.case))
                 .where(WorkItem.id == bindparam("item_id"))
                 .execution_options(populate_existing=True))
-_ITEM_ROW = select(*WorkItem.__table__.c).where(WorkItem.__table__.c.id == bindparam("item_id"))
+_ITEM_ROW = select(*_ITEMS.c).where(_ITEMS.c.id == bindparam("item_id"))
+
+
+class _ItemRow:
+    """A work item as read with its case (read-only: commands change items with statements)."""
+
+    __slots__ = tuple(column.name for column in _ITEMS.c)
+
+    def __init__(self, row):
+        mapping = row._mapping
+        for name in self.__slots__:
+            setattr(self, name, mapping[f"item_{name}"])
 
 
 def _locked_open_item(user, item_id: str, *, as_row: bool = False) -> tuple[WorkItem, Case, tuple]:
     """The work item and its case, fresh from the database, with the case row locked.
 
     Also returns the SLA settings texts read with the lock (for a DueCalculator).
-    `as_row`: the item as a read-only row (a command that changes it with Core statements).
+    `as_row`: the item read-only (a command that changes it with Core statements); otherwise
+    the ORM object, to change.
     """
     params = {"item_id": str(item_id)}
-    locked = db.session.execute(_LOCK_CASE_OF_ITEM, params).first()
+    locked = db.session.execute(_LOCK_ITEM_AND_CASE, params).first()
     if locked is None:
         raise NotFound("no such work item")
     case, settings_texts = locked[0], (locked[1], locked[2])
-    # read the item once the lock is held: every change to a work item happens under it
-    if as_row:
+    if not as_row:
+        item = db.session.scalars(_ITEM_OBJECT, params).one()
+    elif locked.seen_version != case.lock_version:  # the lock was waited for: read it again
         item = db.session.execute(_ITEM_ROW, params).one()
     else:
-        item = db.session.scalars(_ITEM_OBJECT, params).one()
+        item = _ItemRow(locked)
     require_work_item(user, item)
     if item.state != "open":
         raise Conflict("this task has already been completed", code="already_completed")
