@@ -37,7 +37,7 @@ class _Call:
 
     def loaded(self, workflow):
         """Note what the saved state had, so the caller can diff without reading its own rows."""
-        tasks = view.scan(workflow)
+        self.tasks_before = tasks = view.scan(workflow)
         self.ready_before = frozenset(task.task_id for task in view.ready_tasks(workflow, tasks))
         self.timers_before = {timer.task_id: timer.due_at
                               for timer in view.pending_timers(workflow, self.facts, tasks)}
@@ -81,7 +81,7 @@ class ProcessRunner:
 
         def operate(call: _Call):
             workflow = call.loaded(workflow_from_json(state_json, self.loaded, call.engine))
-            if view.can_advance(workflow, datetime.now(timezone.utc)):
+            if view.can_advance(workflow, datetime.now(timezone.utc), call.tasks_before):
                 _settle(workflow, call)  # timers already due fire before the task completes
             task = _ready_user_task(workflow, task_id)
             declared = self.loaded.facts.form_fields.get(task.task_spec.bpmn_id, ())
@@ -194,7 +194,7 @@ def _settle(workflow, call: _Call) -> None:
     """Run engine steps and refresh timers until nothing but user tasks and waiting events is left."""
     for _ in range(MAX_SETTLE_ROUNDS):
         workflow.do_engine_steps(will_complete_task=call.before_run)  # ends with refresh_timers()
-        if not workflow.get_tasks(state=TaskState.READY, manual=False):
+        if not any(not task.task_spec.manual for task in view.scan(workflow).ready):
             return
     raise EngineError(f"the workflow did not settle after {MAX_SETTLE_ROUNDS} rounds of engine steps")
 

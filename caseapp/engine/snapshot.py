@@ -161,12 +161,12 @@ def current_data(workflow, tasks: TaskScan | None = None) -> dict:
     return copy.deepcopy(data)
 
 
-def can_advance(workflow, now: datetime) -> bool:
+def can_advance(workflow, now: datetime, tasks: TaskScan | None = None) -> bool:
     """Whether engine steps would do anything now: an engine task is ready or a timer is due.
 
     A timer whose due moment cannot be read here (duration, cycle, multiple) counts as due.
     """
-    tasks = scan(workflow)
+    tasks = tasks or scan(workflow)
     if any(not task.task_spec.manual for task in tasks.ready):
         return True
     for task in tasks.waiting:
