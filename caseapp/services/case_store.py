@@ -9,8 +9,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, insert, update
-from sqlalchemy import case as sql_case
+from sqlalchemy import bindparam, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..extensions import db
 from ..models import Agency, Breach, Case, Deadline, WorkItem, utcnow
 from .audit import record_case_event
+from .case_writes import CASE_PROCESS_COLUMNS, CaseWrites
 from ..engine import EngineError
 from .errors import Conflict, NotFound, ServiceError
 from .notifications import notify_role
@@ -78,23 +78,49 @@ _CASE_TABLE = Case.__table__
 _case_updates: dict[tuple[str, ...], object] = {}
 
 
-def store_case(case: Case) -> None:
+def store_case(case: Case, writes: CaseWrites | None = None) -> list[int]:
     """Write the case's changed columns with one UPDATE guarded by its lock_version.
 
     What the ORM's flush would do for this one row, without its unit-of-work machinery (the
     most frequent write of the application); afterwards the object is clean, so the flush at
-    commit has nothing to do for it. Another writer in between: StaleDataError.
+    commit has nothing to do for it. `writes`: the command's other rows, sent with it (on
+    PostgreSQL in the same statement). Another writer in between: StaleDataError.
+    Returns the ids of the deadline rows `writes` created.
     """
     state = sa_inspect(case)
     if state.key is None:  # not inserted yet: the ORM does it
-        return
+        if writes is not None:
+            writes.send()
+            return writes.sent_deadline_ids
+        return []
     current = state.dict
     changes = {key: current[key] for key, before in state.committed_state.items()
                if key in _CASE_COLUMNS and key != "lock_version" and key in current
                and before is not current[key] and before != current[key]}
-    if not changes:
-        return
     version = case.lock_version
+    if (writes is not None and changes and db.engine.dialect.name == "postgresql"
+            and set(changes) <= _ONE_STATEMENT_COLUMNS):
+        written = writes.send_with_case({name: current.get(name) for name in CASE_PROCESS_COLUMNS},
+                                        version)
+    else:
+        if writes is not None:
+            writes.send()
+        written = not changes or _update_case(case.id, version, changes)
+        if not changes:
+            return writes.sent_deadline_ids if writes is not None else []
+    if not written:
+        raise StaleDataError(f"case {case.id} was changed by another writer")
+    current["lock_version"] = version + 1
+    # every loaded attribute now matches the row (relationships included: their ids were
+    # written above); SQLAlchemy's own post-flush step, so the commit's flush skips the case
+    state._commit_all(current, db.session.identity_map)
+    return writes.sent_deadline_ids if writes is not None else []
+
+
+_ONE_STATEMENT_COLUMNS = frozenset(CASE_PROCESS_COLUMNS)
+
+
+def _update_case(case_id: int, version: int, changes: dict) -> bool:
     keys = tuple(sorted(changes))
     statement = _case_updates.get(keys)
     if statement is None:
@@ -104,13 +130,8 @@ def store_case(case: Case) -> None:
             lock_version=bindparam("b_next"),
             **{_CASE_COLUMNS[key].name: bindparam(f"v_{key}") for key in keys})
     params = {f"v_{key}": value for key, value in changes.items()}
-    params.update(b_id=case.id, b_version=version, b_next=version + 1)
-    if db.session.execute(statement, params).rowcount != 1:
-        raise StaleDataError(f"case {case.id} was changed by another writer")
-    current["lock_version"] = version + 1
-    # every loaded attribute now matches the row (relationships included: their ids were
-    # written above); SQLAlchemy's own post-flush step, so the commit's flush skips the case
-    state._commit_all(current, db.session.identity_map)
+    params.update(b_id=case_id, b_version=version, b_next=version + 1)
+    return db.session.execute(statement, params).rowcount == 1
 
 
 def lock_case(case_id: int) -> Case:
@@ -124,38 +145,27 @@ def lock_case(case_id: int) -> Case:
 
 
 # Statements built once: building one costs more than running it. Rows are addressed by what
-# the engine knows (case and timer task id, work item id = task id), so no command reads them.
+# the engine knows (case and timer task id, work item id = task id), so no command reads them;
+# the frequent writes (new rows, closed rows, events) go through case_writes.CaseWrites.
 _BY_TIMER = (DEADLINES.c.case_id == bindparam("b_case")) & (
     DEADLINES.c.timer_task_id == bindparam("b_timer")) & (DEADLINES.c.state == "pending")
-_INSERT_DEADLINES = insert(DEADLINES).returning(DEADLINES.c.id)  # new ids, in any order
 _MOVE_DEADLINE = update(DEADLINES).where(_BY_TIMER).values(
     due_at=bindparam("b_due")).returning(DEADLINES.c.id)
 _FIRE_DEADLINE = update(DEADLINES).where(_BY_TIMER).values(
     state="fired", fired_at=bindparam("b_fired")).returning(*PENDING_COLUMNS)
-# every pending row the engine no longer has pending (and did not fire) is cancelled
-_CANCEL_DEADLINES = update(DEADLINES).where(
-    DEADLINES.c.case_id == bindparam("b_case"), DEADLINES.c.state == "pending",
-    DEADLINES.c.timer_task_id.not_in(bindparam("b_keep", expanding=True))).values(
-    state="cancelled")
-_INSERT_ITEMS = insert(WORK_ITEMS)
 _MOVE_ITEM = update(WORK_ITEMS).where(WORK_ITEMS.c.id == bindparam("b_id")).values(
     due_at=bindparam("b_due"))
-# every open item that is no longer a ready task is closed: completed (the one the command
-# completed) or cancelled (a task an interrupting event took away)
-_CLOSE_ITEMS = update(WORK_ITEMS).where(
-    WORK_ITEMS.c.case_id == bindparam("b_case"), WORK_ITEMS.c.state == "open",
-    WORK_ITEMS.c.id.not_in(bindparam("b_keep", expanding=True))).values(
-    state=sql_case((WORK_ITEMS.c.id == bindparam("b_done"), "completed"), else_="cancelled"),
-    completed_at=bindparam("b_at"),
-    completed_by_id=sql_case((WORK_ITEMS.c.id == bindparam("b_done"), bindparam("b_by")),
-                             else_=None))
 
 
-def apply_snapshot(case: Case, snapshot, actor=None, completed_task_id: str | None = None
-                   ) -> SaveResult:
-    """Rewrite the case and its work items and deadlines from the engine; the caller commits."""
+def apply_snapshot(case: Case, snapshot, actor=None, completed_task_id: str | None = None,
+                   writes: CaseWrites | None = None) -> SaveResult:
+    """Rewrite the case and its work items and deadlines from the engine; the caller commits.
+
+    `writes`: collect the row writes there (the caller sends them with store_case) instead of
+    sending them at once.
+    """
     write_case_state(case, snapshot)
-    return write_derived_rows(case, snapshot, actor, completed_task_id)
+    return write_derived_rows(case, snapshot, actor, completed_task_id, writes)
 
 
 def write_case_state(case: Case, snapshot) -> None:
@@ -169,8 +179,8 @@ def write_case_state(case: Case, snapshot) -> None:
         case.closed_at = case.closed_at or now
 
 
-def write_derived_rows(case: Case, snapshot, actor=None, completed_task_id: str | None = None
-                       ) -> SaveResult:
+def write_derived_rows(case: Case, snapshot, actor=None, completed_task_id: str | None = None,
+                       writes: CaseWrites | None = None) -> SaveResult:
     """Deadlines, work items and effects of a snapshot, for a case row that already exists.
 
     What changed is the difference between the state the engine started from and the one it
@@ -179,11 +189,15 @@ def write_derived_rows(case: Case, snapshot, actor=None, completed_task_id: str 
     """
     now = case.updated_at or utcnow()
     result = SaveResult()
+    pending = writes or CaseWrites(case.id)
     with db.session.no_autoflush:  # the case row itself is written once, at the end
-        _sync_deadlines(case, snapshot, now, result)
-        _sync_work_items(case, snapshot, now, actor, completed_task_id)
+        _sync_deadlines(case, snapshot, now, result, pending)
+        _sync_work_items(case, snapshot, now, actor, completed_task_id, pending)
         for effect in snapshot.effects:
             result.notification_rows += _apply_effect(case, effect)
+    if writes is None:
+        pending.send()
+        result.deadline_ids += pending.sent_deadline_ids
     return result
 
 
@@ -194,7 +208,7 @@ def _timer_agency(case: Case, snapshot, timer) -> int | None:
     return None
 
 
-def _sync_deadlines(case: Case, snapshot, now, result: SaveResult) -> None:
+def _sync_deadlines(case: Case, snapshot, now, result: SaveResult, writes: CaseWrites) -> None:
     before = snapshot.timers_before
     created = []
     for timer in snapshot.pending_timers:
@@ -211,8 +225,7 @@ def _sync_deadlines(case: Case, snapshot, now, result: SaveResult) -> None:
                     "b_case": case.id, "b_timer": timer.task_id, "b_due": timer.due_at}).scalars():
                 result.deadline_ids.append(deadline_id)
                 mirror_loaded(Deadline, deadline_id, due_at=timer.due_at)
-    if created:
-        result.deadline_ids += db.session.execute(_INSERT_DEADLINES, created).scalars().all()
+    writes.new_deadlines += created
     for timer in snapshot.fired_timers:
         row = db.session.execute(_FIRE_DEADLINE, {
             "b_case": case.id, "b_timer": timer.task_id, "b_fired": timer.fired_at}).first()
@@ -226,7 +239,7 @@ def _sync_deadlines(case: Case, snapshot, now, result: SaveResult) -> None:
         result.notification_rows += _record_breach(case, fired)
     keep = {timer.task_id for timer in snapshot.pending_timers}
     if set(before) - keep - {timer.task_id for timer in snapshot.fired_timers}:
-        db.session.execute(_CANCEL_DEADLINES, {"b_case": case.id, "b_keep": sorted(keep)})
+        writes.deadlines_keep = sorted(keep)
         for ident in _loaded_ids(Deadline):
             obj = _loaded(Deadline, ident)
             if obj.case_id == case.id and obj.state == "pending" and obj.timer_task_id not in keep:
@@ -252,7 +265,8 @@ def _record_breach(case: Case, deadline: FiredDeadline) -> list:
     return notify_role(case, "supervisor", None, "deadline_breach", subject, body)
 
 
-def _sync_work_items(case: Case, snapshot, now, actor, completed_task_id) -> None:
+def _sync_work_items(case: Case, snapshot, now, actor, completed_task_id,
+                     writes: CaseWrites) -> None:
     due_by_task = {}
     for timer in snapshot.pending_timers:
         if timer.phase == timer.attached_to or timer.attached_task_id not in due_by_task:
@@ -272,8 +286,7 @@ def _sync_work_items(case: Case, snapshot, now, actor, completed_task_id) -> Non
                 "claimed_at": None, "completed_by_id": None, "completed_at": None})
         elif due is not None and task.task_id in moved_timers:
             moved.append({"b_id": task.task_id, "b_due": due})
-    if created:
-        db.session.execute(_INSERT_ITEMS, created)
+    writes.new_items += created
     if moved:
         db.session.execute(_MOVE_ITEM, moved)
         for change in moved:
@@ -282,9 +295,8 @@ def _sync_work_items(case: Case, snapshot, now, actor, completed_task_id) -> Non
     closed = snapshot.ready_before - keep
     if closed or completed_task_id is not None:
         by = getattr(actor, "id", None)
-        db.session.execute(_CLOSE_ITEMS, {"b_case": case.id, "b_keep": sorted(keep),
-                                          "b_done": completed_task_id or "", "b_at": now,
-                                          "b_by": by})
+        writes.items_close = {"keep": sorted(keep), "done": completed_task_id or "", "at": now,
+                              "by": by}
         for item_id in closed | ({completed_task_id} if completed_task_id else set()):
             done = item_id == completed_task_id
             mirror_loaded(WorkItem, item_id, state="completed" if done else "cancelled",

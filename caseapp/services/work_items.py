@@ -1,34 +1,26 @@
 """Staff commands on work items: claim, unclaim and complete a task."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
 
 from ..extensions import db
-from ..models import Case, CaseAssignment, Deadline, WorkItem, utcnow
+from ..models import Case, Deadline, WorkItem, utcnow
 from . import hooks
 from .access import require_work_item
 from .audit import record_case_event
 from .case_store import apply_snapshot, command_transaction, store_case
+from .case_writes import CaseWrites, collecting, collector_for
 from .errors import Conflict, Forbidden, NotFound
 from .notifications import notify_reporter
 from .processes import runner_for
 from .sla_settings import DAY_TEXT, POLICY_TEXT, DueCalculator
 from .validation import active_agency, clean_task_data
 
-ASSIGNMENTS = CaseAssignment.__table__
-# Built once: building a statement costs more than running it.
-_OPEN_ASSIGNMENT = insert(ASSIGNMENTS).values(
-    case_id=bindparam("b_case"),
-    seq=select(func.coalesce(func.max(ASSIGNMENTS.c.seq), 0) + 1)
-    .where(ASSIGNMENTS.c.case_id == bindparam("b_case")).scalar_subquery(),
-    agency_id=bindparam("b_agency"), assigned_at=bindparam("b_at"), assigned_by_id=bindparam("b_by"),
-    urgent=bindparam("b_urgent"), note=bindparam("b_note"), outcome="handling", outcome_at=None,
-    return_reason=None, late_return=False)
-_CLOSE_ASSIGNMENT = update(ASSIGNMENTS).where(
-    ASSIGNMENTS.c.case_id == bindparam("b_case"), ASSIGNMENTS.c.outcome == "handling").values(
-    outcome=bindparam("b_outcome"), outcome_at=bindparam("b_at"),
-    return_reason=bindparam("b_reason"), late_return=bindparam("b_late"))
+# whether the return window of this handle task has passed (its timer fired)
+_RETURN_WINDOW_PASSED = select(Deadline.id).where(
+    Deadline.case_id == bindparam("case_id"), Deadline.attached_task_id == bindparam("task_id"),
+    Deadline.phase == "return", Deadline.state == "fired").limit(1)
 
 
 def get_work_item(user, item_id: str) -> WorkItem:
@@ -131,27 +123,28 @@ def complete(user, item_id: str, data: dict) -> Case:
             raise Conflict("this task is claimed by a colleague", code="claimed")
         clean = clean_task_data(item.form_key, data, case)
         phase_before = case.phase
-        before_rules = _BEFORE.get(item.form_key)
-        if before_rules:
-            before_rules(user, case, item, clean)
-        runner = runner_for(case.process_version_id, DueCalculator(settings_texts))
-        snapshot = runner.complete(case.workflow_state, item.id, clean)
-        saved = apply_snapshot(case, snapshot, user, completed_task_id=item.id)
-        with db.session.no_autoflush:  # what follows reads stored rows: write the case once
-            _AFTER[item.form_key](user, case, item, clean, snapshot, phase_before, saved)
-            store_case(case)
+        with collecting(CaseWrites(case.id)) as writes:  # sent with the case row, at the end
+            before_rules = _BEFORE.get(item.form_key)
+            if before_rules:
+                before_rules(user, case, item, clean, writes)
+            runner = runner_for(case.process_version_id, DueCalculator(settings_texts))
+            snapshot = runner.complete(case.workflow_state, item.id, clean)
+            saved = apply_snapshot(case, snapshot, user, completed_task_id=item.id, writes=writes)
+            with db.session.no_autoflush:  # what follows reads stored rows
+                _AFTER[item.form_key](user, case, item, clean, snapshot, phase_before, saved)
+                saved.deadline_ids += store_case(case, writes)
     hooks.deadlines_changed(saved.deadline_ids)
     hooks.notifications_created([n.id for n in saved.notification_rows])
     return case
 
 
-def _before_dispatch(user, case, item, clean):
+def _before_dispatch(user, case, item, clean, writes):
     if clean["action"] != "dispatch":
         return
     agency = active_agency(clean["agency"])
-    db.session.execute(_OPEN_ASSIGNMENT, {
-        "b_case": case.id, "b_agency": agency.id, "b_at": utcnow(), "b_by": user.id,
-        "b_urgent": clean["urgent"], "b_note": clean["note"]})
+    writes.new_assignment = {"agency_id": agency.id, "assigned_at": utcnow(),
+                             "assigned_by_id": user.id, "urgent": clean["urgent"],
+                             "note": clean["note"]}
     db.session.expire(case, ["assignments"])
     case.current_agency_id = agency.id
     case.current_agency = agency
@@ -178,8 +171,9 @@ def _after_dispatch(user, case, item, clean, snapshot, phase_before, saved):
 def _close_assignment(case, outcome: str, return_reason: str | None = None,
                       late_return: bool = False) -> None:
     """The agency's turn with the case ends: returned or resolved."""
-    db.session.execute(_CLOSE_ASSIGNMENT, {"b_case": case.id, "b_at": utcnow(), "b_outcome": outcome,
-                                           "b_reason": return_reason, "b_late": late_return})
+    collector_for(case.id).assignment_outcome = {
+        "outcome": outcome, "outcome_at": utcnow(), "return_reason": return_reason,
+        "late_return": late_return}
     db.session.expire(case, ["assignments"])
 
 
@@ -187,9 +181,7 @@ def _after_handle(user, case, item, clean, snapshot, phase_before, saved):
     if clean["action"] == "return":
         late = any(row.attached_task_id == item.id and row.phase == "return"
                    for row in saved.fired_deadlines) or db.session.scalar(  # fired now, or before
-            db.select(Deadline.id).where(
-                Deadline.case_id == case.id, Deadline.attached_task_id == item.id,
-                Deadline.phase == "return", Deadline.state == "fired").limit(1)) is not None
+            _RETURN_WINDOW_PASSED, {"case_id": case.id, "task_id": item.id}) is not None
         _close_assignment(case, "returned", clean["return_reason"], late)
         agency_code = case.current_agency.code if case.current_agency else None
         case.return_count += 1
