@@ -9,7 +9,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -100,8 +100,8 @@ def store_case(case: Case, writes: CaseWrites | None = None) -> list[int]:
     version = case.lock_version
     if (writes is not None and changes and db.engine.dialect.name == "postgresql"
             and set(changes) <= _ONE_STATEMENT_COLUMNS):
-        written = writes.send_with_case({name: current.get(name) for name in CASE_PROCESS_COLUMNS},
-                                        version)
+        written = writes.send_with_case(
+            case.id, {name: current.get(name) for name in CASE_PROCESS_COLUMNS}, version)
     else:
         if writes is not None:
             writes.send()
@@ -151,21 +151,22 @@ _BY_TIMER = (DEADLINES.c.case_id == bindparam("b_case")) & (
     DEADLINES.c.timer_task_id == bindparam("b_timer")) & (DEADLINES.c.state == "pending")
 _MOVE_DEADLINE = update(DEADLINES).where(_BY_TIMER).values(
     due_at=bindparam("b_due")).returning(DEADLINES.c.id)
-_FIRE_DEADLINE = update(DEADLINES).where(_BY_TIMER).values(
-    state="fired", fired_at=bindparam("b_fired")).returning(*PENDING_COLUMNS)
+_PENDING_DEADLINES = select(*PENDING_COLUMNS).where(
+    DEADLINES.c.case_id.in_(bindparam("case_ids", expanding=True)), DEADLINES.c.state == "pending")
 _MOVE_ITEM = update(WORK_ITEMS).where(WORK_ITEMS.c.id == bindparam("b_id")).values(
     due_at=bindparam("b_due"))
 
 
 def apply_snapshot(case: Case, snapshot, actor=None, completed_task_id: str | None = None,
-                   writes: CaseWrites | None = None) -> SaveResult:
+                   writes: CaseWrites | None = None, pending_deadlines=None) -> SaveResult:
     """Rewrite the case and its work items and deadlines from the engine; the caller commits.
 
-    `writes`: collect the row writes there (the caller sends them with store_case) instead of
-    sending them at once.
+    `writes`: collect the row writes there (the caller sends them later, with store_case or for
+    a whole batch) instead of sending them at once. `pending_deadlines`: the case's pending
+    deadline rows when the caller read them (a batch, for all its cases in one query).
     """
     write_case_state(case, snapshot)
-    return write_derived_rows(case, snapshot, actor, completed_task_id, writes)
+    return write_derived_rows(case, snapshot, actor, completed_task_id, writes, pending_deadlines)
 
 
 def write_case_state(case: Case, snapshot) -> None:
@@ -180,7 +181,7 @@ def write_case_state(case: Case, snapshot) -> None:
 
 
 def write_derived_rows(case: Case, snapshot, actor=None, completed_task_id: str | None = None,
-                       writes: CaseWrites | None = None) -> SaveResult:
+                       writes: CaseWrites | None = None, pending_deadlines=None) -> SaveResult:
     """Deadlines, work items and effects of a snapshot, for a case row that already exists.
 
     What changed is the difference between the state the engine started from and the one it
@@ -189,9 +190,9 @@ def write_derived_rows(case: Case, snapshot, actor=None, completed_task_id: str 
     """
     now = case.updated_at or utcnow()
     result = SaveResult()
-    pending = writes or CaseWrites(case.id)
+    pending = writes or CaseWrites()
     with db.session.no_autoflush:  # the case row itself is written once, at the end
-        _sync_deadlines(case, snapshot, now, result, pending)
+        _sync_deadlines(case, snapshot, now, result, pending, pending_deadlines)
         _sync_work_items(case, snapshot, now, actor, completed_task_id, pending)
         for effect in snapshot.effects:
             result.notification_rows += _apply_effect(case, effect)
@@ -208,7 +209,13 @@ def _timer_agency(case: Case, snapshot, timer) -> int | None:
     return None
 
 
-def _sync_deadlines(case: Case, snapshot, now, result: SaveResult, writes: CaseWrites) -> None:
+def read_pending_deadlines(case_ids) -> list:
+    """Pending deadline rows (what a breach records) of these cases."""
+    return db.session.execute(_PENDING_DEADLINES, {"case_ids": list(case_ids)}).all()
+
+
+def _sync_deadlines(case: Case, snapshot, now, result: SaveResult, writes: CaseWrites,
+                    pending=None) -> None:
     before = snapshot.timers_before
     created = []
     for timer in snapshot.pending_timers:
@@ -226,20 +233,27 @@ def _sync_deadlines(case: Case, snapshot, now, result: SaveResult, writes: CaseW
                 result.deadline_ids.append(deadline_id)
                 mirror_loaded(Deadline, deadline_id, due_at=timer.due_at)
     writes.new_deadlines += created
-    for timer in snapshot.fired_timers:
-        row = db.session.execute(_FIRE_DEADLINE, {
-            "b_case": case.id, "b_timer": timer.task_id, "b_fired": timer.fired_at}).first()
-        if row is None:
-            continue  # fired within this very call, before it was ever stored as a row
-        mirror_loaded(Deadline, row.id, state="fired", fired_at=timer.fired_at)
-        fired = FiredDeadline(row.id, row.attached_task_id, row.phase, row.agency_id,
-                              row.due_at, timer.fired_at)
-        result.fired_deadline_ids.append(fired.id)
-        result.fired_deadlines.append(fired)
-        result.notification_rows += _record_breach(case, fired)
+    fired_ids = set()
+    if snapshot.fired_timers:  # rare outside a sweep: the rows a breach records
+        if pending is None:
+            pending = read_pending_deadlines([case.id])
+        rows = {row.timer_task_id: row for row in pending if row.case_id == case.id}
+        for timer in snapshot.fired_timers:
+            row = rows.get(timer.task_id)
+            if row is None:
+                continue  # fired within this very call, before it was ever stored as a row
+            fired_ids.add(timer.task_id)
+            writes.fired.append({"case_id": case.id, "timer_task_id": timer.task_id,
+                                 "fired_at": timer.fired_at})
+            mirror_loaded(Deadline, row.id, state="fired", fired_at=timer.fired_at)
+            fired = FiredDeadline(row.id, row.attached_task_id, row.phase, row.agency_id,
+                                  row.due_at, timer.fired_at)
+            result.fired_deadline_ids.append(fired.id)
+            result.fired_deadlines.append(fired)
+            result.notification_rows += _record_breach(case, fired)
     keep = {timer.task_id for timer in snapshot.pending_timers}
-    if set(before) - keep - {timer.task_id for timer in snapshot.fired_timers}:
-        writes.deadlines_keep = sorted(keep)
+    if set(before) - keep - fired_ids:
+        writes.cancels.append({"case_id": case.id, "keep": sorted(keep | fired_ids)})
         for ident in _loaded_ids(Deadline):
             obj = _loaded(Deadline, ident)
             if obj.case_id == case.id and obj.state == "pending" and obj.timer_task_id not in keep:
@@ -295,8 +309,8 @@ def _sync_work_items(case: Case, snapshot, now, actor, completed_task_id,
     closed = snapshot.ready_before - keep
     if closed or completed_task_id is not None:
         by = getattr(actor, "id", None)
-        writes.items_close = {"keep": sorted(keep), "done": completed_task_id or "", "at": now,
-                              "by": by}
+        writes.closes.append({"case_id": case.id, "keep": sorted(keep),
+                              "done": completed_task_id or "", "at": now, "by": by})
         for item_id in closed | ({completed_task_id} if completed_task_id else set()):
             done = item_id == completed_task_id
             mirror_loaded(WorkItem, item_id, state="completed" if done else "cancelled",

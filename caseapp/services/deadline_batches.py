@@ -18,7 +18,8 @@ from datetime import datetime
 from ..extensions import db
 from ..models import Case, Deadline, utcnow
 from . import hooks
-from .case_store import apply_snapshot
+from .case_store import apply_snapshot, read_pending_deadlines
+from .case_writes import CaseWrites, collecting
 from .deadlines import fire_deadline
 from .processes import runner_for
 from .sla_settings import DueCalculator
@@ -65,15 +66,21 @@ def fire_due_batch(now: datetime | None = None, batch_size: int = DEFAULT_BATCH_
         # are then written from what the engine says, without reading them first.
         cases = {case.id: case for case in db.session.scalars(
             db.select(Case).where(Case.id.in_(case_ids)).execution_options(populate_existing=True))}
+        pending = read_pending_deadlines(case_ids)  # what their breaches record
         sla_due = DueCalculator()  # policies and calendar read once for the batch's transaction
         saved_results = []
-        with db.session.no_autoflush:  # each case's reads concern that case only
+        # every case's row writes and audit events go out together, then one flush writes the
+        # case rows, breaches and notifications of the whole batch
+        with db.session.no_autoflush, collecting(CaseWrites(), *case_ids) as writes:
             for case_id in case_ids:
                 case = cases[case_id]
                 snapshot = runner_for(case.process_version_id, sla_due).fire_due_timers(
                     case.workflow_state)
-                saved_results.append(apply_snapshot(case, snapshot))
+                saved_results.append(apply_snapshot(case, snapshot, writes=writes,
+                                                    pending_deadlines=pending))
+            writes.send()
         db.session.flush()
+        deadline_changes += writes.sent_deadline_ids
         for saved in saved_results:
             deadline_changes += saved.deadline_ids
             notification_ids += [n.id for n in saved.notification_rows]

@@ -123,7 +123,7 @@ def complete(user, item_id: str, data: dict) -> Case:
             raise Conflict("this task is claimed by a colleague", code="claimed")
         clean = clean_task_data(item.form_key, data, case)
         phase_before = case.phase
-        with collecting(CaseWrites(case.id)) as writes:  # sent with the case row, at the end
+        with collecting(CaseWrites(), case.id) as writes:  # sent with the case row, at the end
             before_rules = _BEFORE.get(item.form_key)
             if before_rules:
                 before_rules(user, case, item, clean, writes)
@@ -142,9 +142,9 @@ def _before_dispatch(user, case, item, clean, writes):
     if clean["action"] != "dispatch":
         return
     agency = active_agency(clean["agency"])
-    writes.new_assignment = {"agency_id": agency.id, "assigned_at": utcnow(),
-                             "assigned_by_id": user.id, "urgent": clean["urgent"],
-                             "note": clean["note"]}
+    writes.new_assignments.append({"case_id": case.id, "agency_id": agency.id,
+                                   "assigned_at": utcnow(), "assigned_by_id": user.id,
+                                   "urgent": clean["urgent"], "note": clean["note"]})
     db.session.expire(case, ["assignments"])
     case.current_agency_id = agency.id
     case.current_agency = agency
@@ -171,9 +171,9 @@ def _after_dispatch(user, case, item, clean, snapshot, phase_before, saved):
 def _close_assignment(case, outcome: str, return_reason: str | None = None,
                       late_return: bool = False) -> None:
     """The agency's turn with the case ends: returned or resolved."""
-    collector_for(case.id).assignment_outcome = {
-        "outcome": outcome, "outcome_at": utcnow(), "return_reason": return_reason,
-        "late_return": late_return}
+    collector_for(case.id).assignment_outcomes.append({
+        "case_id": case.id, "outcome": outcome, "outcome_at": utcnow(),
+        "return_reason": return_reason, "late_return": late_return})
     db.session.expire(case, ["assignments"])
 
 

@@ -81,13 +81,13 @@ def test_when_the_case_row_changed_underneath_nothing_of_the_command_is_kept(see
             db.session.execute(db.text(  # another writer, as far as this command can tell
                 "UPDATE case_file SET lock_version = lock_version + 1 WHERE id = :c"),
                 {"c": case.id})
-            with collecting(CaseWrites(case.id)) as writes:
+            with collecting(CaseWrites(), case.id) as writes:
                 writes.events.append({"case_id": case.id, "kind": "claimed", "actor_id": None,
                                       "actor_label": "system", "phase_before": None,
                                       "phase_after": None, "public": False, "detail": {},
                                       "at": locked.updated_at})
-                writes.items_close = {"keep": [], "done": "", "at": locked.updated_at,
-                                      "by": None}
+                writes.closes.append({"case_id": case.id, "keep": [], "done": "",
+                                      "at": locked.updated_at, "by": None})
                 locked.phase = "publish"
                 store_case(locked, writes)
     db.session.expire_all()
