@@ -1,8 +1,10 @@
 """Loading a case under lock and writing back what the engine says, in one transaction.
 
-The case row goes through the ORM: its lock_version is the optimistic lock. The rows derived from
-the engine on every command (deadlines, work items) are read and written with a few Core
-statements: on this path the ORM's unit of work cost more than the database did.
+The case is an ORM object; its lock_version is the optimistic lock, checked by store_case's one
+guarded UPDATE. The rows derived from the engine (deadlines, work items) are never read back:
+the snapshot carries what the engine started from and what it ends with, and the difference is
+collected in a CaseWrites (case_writes.py) that goes out in one statement on PostgreSQL. On this
+path the ORM's unit of work and the round trips cost more than the database's own work did.
 """
 from __future__ import annotations
 
