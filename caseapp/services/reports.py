@@ -11,6 +11,7 @@ from ..models import Case, CasePhoto, utcnow
 from . import hooks
 from .audit import record_case_event
 from .case_store import write_case_state, write_derived_rows
+from .case_writes import CaseWrites, collecting
 from .errors import NotFound, ServiceError
 from .processes import active_version_and_settings, runner_for
 from .sla_settings import DueCalculator
@@ -53,9 +54,13 @@ def submit_report(data: dict, idempotency_key: str | None = None,
         for content_type, blob in photos or []:
             db.session.add(CasePhoto(case_id=case.id, content_type=content_type, size=len(blob),
                                      data=blob, created_at=now))
-        saved = write_derived_rows(case, snapshot)
-        record_case_event(case, "submitted", None, phase_after=case.phase, public=True,
-                          detail={"category": clean["category"].code, "photos": len(photos or [])})
+        with collecting(CaseWrites(), case.id) as writes:  # its rows and event: one statement
+            saved = write_derived_rows(case, snapshot, writes=writes)
+            record_case_event(case, "submitted", None, phase_after=case.phase, public=True,
+                              detail={"category": clean["category"].code,
+                                      "photos": len(photos or [])})
+            writes.send()
+        saved.deadline_ids += writes.sent_deadline_ids
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
