@@ -66,11 +66,6 @@ def active_version(process_id: str = MAIN_PROCESS) -> ProcessVersion:
     return version
 
 
-def active_version_id(process_id: str = MAIN_PROCESS) -> int:
-    """The id of the version new cases start on (without reading its XML and spec)."""
-    return active_version_and_settings(process_id)[0]
-
-
 _ACTIVE_VERSION = (db.select(ProcessVersion.id, POLICY_TEXT, DAY_TEXT)
                    .where(ProcessVersion.process_id == db.bindparam("process_id"),
                           ProcessVersion.active.is_(True))
