@@ -3,7 +3,9 @@
 Each lifecycle: submit -> dispatch -> return -> re-dispatch -> resolve -> publish.
 The service run goes through caseapp.services on DATABASE_URL (SQLite by default; set
 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/<db> for PostgreSQL): every command one
-transaction, as the web app and the API run it. The engine run is SpiffWorkflow alone
+transaction, as the web app and the API run it; the cases of a chunk advance a step at a time,
+the client reading their open tasks in one query before each step, as a queue page does.
+The engine run is SpiffWorkflow alone
 (caseapp/engine/baseline.py): the BPMN parsed once, the instance serialised with SpiffWorkflow's
 own serializer and reloaded at every step, no database. The project's engine layer alone
 (sandbox, snapshots, spec-less state) is timed too and printed for reference. The runs take
@@ -32,24 +34,29 @@ BPMN = Path(__file__).resolve().parents[1] / "bpmn" / "field_report.bpmn"
 
 
 def run_services(app, cases: int) -> float:
-    """Seconds for `cases` lifecycles through the services, one transaction per command."""
+    """Seconds for `cases` lifecycles through the services, one transaction per command.
+
+    The cases advance together, a step at a time, as staff work through their queues: before
+    each step the client reads the open task of every case in one query (the queue page).
+    """
     from caseapp.extensions import db
-    from caseapp.models import User, WorkItem
+    from caseapp.models import Case, User, WorkItem
     from caseapp.services import work_items
     from caseapp.services.reports import submit_report
-    # the client's side: which task is open now (as a queue page would show it)
-    open_item = db.select(WorkItem.id).where(WorkItem.case_id == db.bindparam("case_id"),
-                                             WorkItem.state == "open")
+    open_items = db.select(WorkItem.case_id, WorkItem.id).where(
+        WorkItem.case_id.in_(db.bindparam("case_ids", expanding=True)), WorkItem.state == "open")
+    closed = db.select(db.func.count()).select_from(Case).where(
+        Case.id.in_(db.bindparam("case_ids", expanding=True)), Case.status == "closed")
     with app.app_context():
         users = {u.username: u for u in db.session.scalars(db.select(User))}
         started = time.perf_counter()
-        for _ in range(cases):
-            case, _ = submit_report(dict(REPORT))
-            for username, data in STEPS:
-                item_id = db.session.scalar(open_item, {"case_id": case.id})
-                work_items.complete(users[username], item_id, dict(data))
-            assert case.status == "closed", case.status
+        case_ids = [submit_report(dict(REPORT))[0].id for _ in range(cases)]
+        for username, data in STEPS:
+            task_of = dict(db.session.execute(open_items, {"case_ids": case_ids}).all())
+            for case_id in case_ids:
+                work_items.complete(users[username], task_of[case_id], dict(data))
         elapsed = time.perf_counter() - started
+        assert db.session.scalar(closed, {"case_ids": case_ids}) == cases
         db.session.remove()
     return elapsed
 
