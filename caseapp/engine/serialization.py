@@ -19,6 +19,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
+from . import engine_steps
 from .analysis import SpecFacts, facts
 from .errors import EngineError
 
@@ -124,7 +125,8 @@ def load_spec(spec_json: str) -> LoadedSpec:
 
 def new_workflow(loaded: LoadedSpec, script_engine) -> BpmnWorkflow:
     """A fresh instance of the spec, with the sandboxed script engine attached."""
-    return BpmnWorkflow(loaded.spec, loaded.subprocess_specs, script_engine=script_engine)
+    return engine_steps.install(
+        BpmnWorkflow(loaded.spec, loaded.subprocess_specs, script_engine=script_engine))
 
 
 def workflow_from_json(state_json: str, loaded: LoadedSpec, script_engine) -> BpmnWorkflow:
@@ -142,7 +144,7 @@ def workflow_from_json(state_json: str, loaded: LoadedSpec, script_engine) -> Bp
     if not isinstance(workflow, BpmnWorkflow):
         raise EngineError("the workflow state is not a serialised workflow")
     workflow.script_engine = script_engine
-    return workflow
+    return engine_steps.install(workflow)
 
 
 def workflow_to_json(workflow: BpmnWorkflow) -> str:
