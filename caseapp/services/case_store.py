@@ -18,8 +18,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..models import Agency, Breach, Case, Deadline, WorkItem, utcnow
+from . import hooks
 from .audit import record_case_event
-from .case_writes import CASE_PROCESS_COLUMNS, CaseWrites
+from .case_writes import CASE_PROCESS_COLUMNS, CaseWrites, one_statement_writes
 from ..engine import EngineError
 from .errors import Conflict, NotFound, ServiceError
 from .notifications import notify_role
@@ -56,6 +57,11 @@ class SaveResult:
     fired_deadline_ids: list[int] = field(default_factory=list)
     fired_deadlines: list[FiredDeadline] = field(default_factory=list)
     notification_rows: list = field(default_factory=list)
+
+    def announce(self, *more_deadline_ids: int) -> None:
+        """After commit: the scheduler hears of the deadline rows, the sender of the messages."""
+        hooks.deadlines_changed(list(dict.fromkeys([*more_deadline_ids, *self.deadline_ids])))
+        hooks.notifications_created([row.id for row in self.notification_rows])
 
 
 @contextmanager
@@ -100,7 +106,7 @@ def store_case(case: Case, writes: CaseWrites | None = None) -> list[int]:
                if key in _CASE_COLUMNS and key != "lock_version" and key in current
                and before is not current[key] and before != current[key]}
     version = case.lock_version
-    if (writes is not None and changes and db.engine.dialect.name == "postgresql"
+    if (writes is not None and changes and one_statement_writes()
             and set(changes) <= _ONE_STATEMENT_COLUMNS):
         written = writes.send_with_case(
             case.id, {name: current.get(name) for name in CASE_PROCESS_COLUMNS}, version)

@@ -57,7 +57,7 @@ class CaseWrites:
         """Write everything collected: one statement on PostgreSQL, else a few per kind of row."""
         if self.is_empty():
             return
-        if db.engine.dialect.name == "postgresql":
+        if one_statement_writes():
             row = db.session.execute(_ROWS_STATEMENT, self._params()).one()
             self.sent_deadline_ids += list(row.deadline_ids)
             self.clear()
@@ -110,6 +110,11 @@ class CaseWrites:
         for name in ("new_deadlines", "fired", "cancels", "new_items", "closes",
                      "new_assignments", "assignment_outcomes", "events"):
             setattr(self, name, [])
+
+
+def one_statement_writes() -> bool:
+    """Whether the database takes a command's writes as one statement (PostgreSQL)."""
+    return db.engine.dialect.name == "postgresql"
 
 
 @contextmanager

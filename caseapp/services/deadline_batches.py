@@ -17,8 +17,7 @@ from datetime import datetime
 
 from ..extensions import db
 from ..models import Case, Deadline, utcnow
-from . import hooks
-from .case_store import apply_snapshot, read_pending_deadlines
+from .case_store import SaveResult, apply_snapshot, read_pending_deadlines
 from .case_writes import CaseWrites, collecting
 from .deadlines import fire_deadline
 from .processes import runner_for
@@ -59,8 +58,7 @@ def fire_due_batch(now: datetime | None = None, batch_size: int = DEFAULT_BATCH_
         return 0, [], set()
     case_ids = list(dict.fromkeys(case_id for case_id, _ in claimed))
     deadline_ids = [deadline_id for _, deadline_id in claimed]
-    deadline_changes: list[int] = []
-    notification_ids: list[int] = []
+    batch = SaveResult()  # what the whole batch announces after its commit
     try:
         # The claim holds these rows' locks: load them in one query; each case's derived rows
         # are then written from what the engine says, without reading them first.
@@ -80,10 +78,10 @@ def fire_due_batch(now: datetime | None = None, batch_size: int = DEFAULT_BATCH_
                                                     pending_deadlines=pending))
             writes.send()
         db.session.flush()
-        deadline_changes += writes.sent_deadline_ids
+        batch.deadline_ids += writes.sent_deadline_ids
         for saved in saved_results:
-            deadline_changes += saved.deadline_ids
-            notification_ids += [n.id for n in saved.notification_rows]
+            batch.deadline_ids += saved.deadline_ids
+            batch.notification_rows += saved.notification_rows
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -96,8 +94,7 @@ def fire_due_batch(now: datetime | None = None, batch_size: int = DEFAULT_BATCH_
                 db.session.rollback()
                 log.exception("deadline %s could not be fired; the sweep will retry", deadline_id)
     else:
-        hooks.deadlines_changed(deadline_changes)
-        hooks.notifications_created(notification_ids)
+        batch.announce()
     states = dict(db.session.execute(db.select(Deadline.id, Deadline.state)
                                      .where(Deadline.id.in_(deadline_ids))).all())
     db.session.rollback()

@@ -10,7 +10,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..engine import EngineError
 from ..extensions import db
 from ..models import Deadline, utcnow
-from . import hooks
 from .case_store import apply_snapshot, lock_case
 from .processes import runner_for
 
@@ -51,8 +50,7 @@ def fire_deadline(deadline_id: int) -> int:
     except Exception:
         db.session.rollback()
         raise
-    hooks.deadlines_changed(saved.deadline_ids)
-    hooks.notifications_created([n.id for n in saved.notification_rows])
+    saved.announce()
     return len(saved.fired_deadline_ids)
 
 

@@ -22,7 +22,6 @@ from timers.sla import due_at as sla_due_at
 from ..engine import EngineError
 from ..extensions import db
 from ..models import Deadline
-from . import hooks
 from .audit import record_case_event
 from .case_store import apply_snapshot, lock_case
 from .errors import NotFound
@@ -126,6 +125,5 @@ def _recompute_case(case_id: int, condition, policies, calendar, reason: dict) -
     except Exception:
         db.session.rollback()
         raise
-    hooks.deadlines_changed(list(dict.fromkeys(moved_ids + saved.deadline_ids)))
-    hooks.notifications_created([n.id for n in saved.notification_rows])
+    saved.announce(*moved_ids)
     return len(moves)

@@ -8,7 +8,6 @@ from sqlalchemy.exc import IntegrityError
 from ..engine import EngineError
 from ..extensions import db
 from ..models import Case, CasePhoto, utcnow
-from . import hooks
 from .audit import record_case_event
 from .case_store import write_case_state, write_derived_rows
 from .case_writes import CaseWrites, collecting
@@ -74,8 +73,7 @@ def submit_report(data: dict, idempotency_key: str | None = None,
     except Exception:
         db.session.rollback()
         raise
-    hooks.deadlines_changed(saved.deadline_ids)
-    hooks.notifications_created([n.id for n in saved.notification_rows])
+    saved.announce()
     return case, True
 
 

@@ -6,7 +6,6 @@ from sqlalchemy.orm import lazyload
 
 from ..extensions import db
 from ..models import Case, Deadline, WorkItem, utcnow
-from . import hooks
 from .access import require_work_item
 from .audit import record_case_event
 from .case_store import apply_snapshot, command_transaction, store_case
@@ -133,8 +132,7 @@ def complete(user, item_id: str, data: dict) -> Case:
             with db.session.no_autoflush:  # what follows reads stored rows
                 _AFTER[item.form_key](user, case, item, clean, snapshot, phase_before, saved)
                 saved.deadline_ids += store_case(case, writes)
-    hooks.deadlines_changed(saved.deadline_ids)
-    hooks.notifications_created([n.id for n in saved.notification_rows])
+    saved.announce()
     return case
 
 
