@@ -55,7 +55,7 @@ def prepare(database_url: str) -> None:
     from flask_migrate import upgrade
     from sqlalchemy import text
     from caseapp.extensions import db
-    from caseapp.services.seed import seed_demo
+    from caseapp.services.administration.seed import seed_demo
     app = _app(database_url, None)
     with app.app_context():
         with db.engine.begin() as conn:
@@ -71,8 +71,8 @@ def _create_cases(args) -> int:
     """A setup process: submit `count` reports whose dispatch deadline is the placeholder."""
     database_url, count = args
     from caseapp.extensions import db
-    from caseapp.services.reports import submit_report
-    from caseapp.services.sla_settings import DueCalculator
+    from caseapp.services.cases.submission import submit_report
+    from caseapp.services.administration.sla_settings import DueCalculator
 
     # this process only: every SLA due at the placeholder, wherever a calculator is made
     DueCalculator.__call__ = lambda self, phase, start=None: PLACEHOLDER

@@ -41,8 +41,8 @@ def run_services(app, cases: int) -> float:
     """
     from caseapp.extensions import db
     from caseapp.models import Case, User, WorkItem
-    from caseapp.services import work_items
-    from caseapp.services.reports import submit_report
+    from caseapp.services.cases import tasks as work_items
+    from caseapp.services.cases.submission import submit_report
     open_items = db.select(WorkItem.case_id, WorkItem.id).where(
         WorkItem.case_id.in_(db.bindparam("case_ids", expanding=True)), WorkItem.state == "open")
     closed = db.select(db.func.count()).select_from(Case).where(
@@ -127,7 +127,7 @@ def main() -> None:
     args = parser.parse_args()
     from flask_migrate import upgrade
     from caseapp import create_app
-    from caseapp.services.seed import seed_demo
+    from caseapp.services.administration.seed import seed_demo
     app = create_app({"EMBEDDED_SWEEPER": False})
     with app.app_context():
         upgrade()

@@ -9,7 +9,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from timers.calendar import LOCAL_TZ
+from caseapp.calendar.days import LOCAL_TZ
 from .extensions import db
 from .services.errors import ServiceError
 
@@ -50,8 +50,8 @@ def parse_day(text: str) -> date:
               help="also recompute pending deadlines of running cases from their phase start")
 def sla_set(phase, working, dayoff, apply_to_running):
     """Change the durations allowed for a phase."""
-    from .services.sla_settings import set_policy
-    from .services.recompute import recompute_for_phase
+    from .services.administration.sla_settings import set_policy
+    from .services.cases.recompute import recompute_for_phase
     try:
         row = set_policy(phase, working, dayoff)
     except ServiceError as exc:
@@ -65,7 +65,7 @@ def sla_set(phase, working, dayoff, apply_to_running):
 @sla_cli.command("list")
 def sla_list():
     """Show every SLA policy."""
-    from .services.sla_settings import load_policies
+    from .services.administration.sla_settings import load_policies
     for phase, policy in sorted(load_policies().items()):
         click.echo(f"{phase}\tworking {policy.working}\tday off {policy.dayoff}")
 
@@ -75,7 +75,7 @@ def sla_list():
 @click.option("--at", "at", required=True, help="phase start, ISO-8601 (any offset; none = local)")
 def sla_due(phase, at):
     """Print when a phase starting at --at is due, as ISO-8601 with +07:00."""
-    from .services.sla_settings import compute_due
+    from .services.administration.sla_settings import compute_due
     try:
         click.echo(compute_due(phase, parse_moment(at)).isoformat())
     except ServiceError as exc:
@@ -83,8 +83,8 @@ def sla_due(phase, at):
 
 
 def _declare(day_text: str, kind: str, note: str | None) -> None:
-    from .services.recompute import recompute_for_day
-    from .services.sla_settings import declare_day
+    from .services.cases.recompute import recompute_for_day
+    from .services.administration.sla_settings import declare_day
     day = parse_day(day_text)
     try:
         declare_day(day, kind, note)
@@ -115,8 +115,8 @@ def add_working_day(day, note):
 @click.argument("day")
 def remove_day(day):
     """Withdraw a declaration."""
-    from .services.recompute import recompute_for_day
-    from .services.sla_settings import remove_day as remove
+    from .services.cases.recompute import recompute_for_day
+    from .services.administration.sla_settings import remove_day as remove
     parsed = parse_day(day)
     try:
         remove(parsed)
@@ -137,7 +137,7 @@ def calendar_list():
 @deadlines_cli.command("sweep")
 def deadlines_sweep():
     """Fire every due deadline once (safe to run alongside workers and other sweeps)."""
-    from .services.deadlines import sweep
+    from .services.cases.deadlines import sweep
     click.echo(f"fired {sweep()} deadline(s)")
 
 
@@ -145,7 +145,7 @@ def deadlines_sweep():
 @click.option("--password", required=True, help="password for every demo account")
 def seed_demo_command(password):
     """Create the Cà Mau demo province (idempotent)."""
-    from .services.seed import seed_demo
+    from .services.administration.seed import seed_demo
     logins = seed_demo(password)
     click.echo(f"Demo data ready. Every demo login uses the password: {password}")
     for username, role, agency in logins:
@@ -156,7 +156,7 @@ def seed_demo_command(password):
 @click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
 def deploy_command(path):
     """Validate and deploy a BPMN file (default: bpmn/field_report.bpmn)."""
-    from .services.processes import deploy_bpmn, deploy_bundled
+    from .services.administration.processes import deploy_bpmn, deploy_bundled
     try:
         version, created = deploy_bpmn(Path(path).read_text(encoding="utf-8")) if path \
             else deploy_bundled()

@@ -75,7 +75,7 @@ def _prepare_schema(app, backend: str) -> None:
 
 def _clean(app, backend: str) -> None:
     from caseapp.extensions import db
-    from caseapp.services.processes import forget_cached_specs
+    from caseapp.services.administration.processes import forget_cached_specs
     forget_cached_specs()
     with app.app_context():
         db.session.remove()
@@ -136,7 +136,7 @@ def app(backend, sqlite_url):
 @pytest.fixture
 def seeded(app):
     """Reference data, the bundled process and demo accounts (password 'pw')."""
-    from caseapp.services.seed import seed_demo
+    from caseapp.services.administration.seed import seed_demo
     seed_demo("pw")
     return app
 

@@ -1,1 +1,1 @@
-"""Business calendar, SLA due times, deadline scheduling and the sweeper."""
+"""Entry points for time: the RQ worker, its jobs, scheduling, and the embedded sweeper."""

@@ -14,8 +14,8 @@ _lock = threading.Lock()
 def sweep_once(app: Flask) -> int:
     """One pass of the sweep inside an app context; returns how many deadlines fired."""
     from caseapp.extensions import db
-    from caseapp.services.deadlines import sweep
-    from caseapp.services.delivery import drain_pending
+    from caseapp.services.cases.deadlines import sweep
+    from caseapp.services.delivery.outbox import drain_pending
     with app.app_context():
         try:
             fired = sweep()

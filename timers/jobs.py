@@ -21,8 +21,8 @@ def fire_deadline_job(deadline_id: int) -> dict:
     """Fire one deadline when it is due, then help drain any other due deadlines in batches."""
     from caseapp.extensions import db
     from caseapp.models import Deadline, utcnow
-    from caseapp.services.deadline_batches import drain_due
-    from caseapp.services.deadlines import fire_deadline
+    from caseapp.services.cases.deadline_batches import drain_due
+    from caseapp.services.cases.deadlines import fire_deadline
     row = db.session.get(Deadline, deadline_id)
     if row is None or row.state != "pending":
         db.session.rollback()
@@ -58,7 +58,7 @@ def sweep_job() -> dict:
 
 
 def run_sweep(conn, drain_seconds: float = 300.0) -> dict:
-    from caseapp.services.deadline_batches import drain_due
+    from caseapp.services.cases.deadline_batches import drain_due
     from . import scheduling
     drained = drain_due(drain_seconds)
     rescheduled = scheduling.reschedule_lost_deadlines(conn)
@@ -71,7 +71,7 @@ def run_sweep(conn, drain_seconds: float = 300.0) -> dict:
 
 def deliver_notification_job(notification_id: int) -> str:
     """One delivery attempt; a temporary failure raises so that RQ retries with back-off."""
-    from caseapp.services.delivery import RETRY, deliver
+    from caseapp.services.delivery.outbox import RETRY, deliver
     outcome = deliver(notification_id)
     if outcome == RETRY:
         raise DeliveryRetry(f"notification {notification_id}: delivery failed, retrying later")

@@ -187,7 +187,7 @@ def enqueue_notification_ids(ids) -> int:
 def requeue_lost_notifications(conn: Redis) -> int:
     """Pending outbox rows without a live job (flushed, or RQ gave up before the row's own attempt
     limit) get a job again."""
-    from caseapp.services.delivery import pending_ids
+    from caseapp.services.delivery.outbox import pending_ids
     from caseapp.extensions import db
     requeued, last_id, config = 0, 0, current_app.config
     while True:
@@ -236,7 +236,7 @@ def ensure_sweep(conn: Redis, interval: int, at: float | None = None) -> bool:
 
 def register(app: Flask) -> None:
     """With REDIS_URL set: new or moved deadlines and new outbox rows go to RQ after commit."""
-    from caseapp.services import hooks
+    from caseapp.services.delivery import hooks
     hooks.on_deadlines_changed(schedule_deadline_ids)
     hooks.on_notifications_created(enqueue_notification_ids)
     app.extensions["casebridge_rq"] = {"queues": QUEUE_NAMES}

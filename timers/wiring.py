@@ -6,7 +6,7 @@ from flask import Flask
 
 def register_scheduler(app: Flask) -> None:
     """With Redis, new deadlines and outbox rows are handed to RQ; without, nothing to do."""
-    from caseapp.services import hooks
+    from caseapp.services.delivery import hooks
     hooks.clear()
     if not app.config.get("REDIS_URL"):
         return

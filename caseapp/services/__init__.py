@@ -1,1 +1,3 @@
-"""Use cases. Each public function owns its transaction."""
+"""Use cases, in rooms by concept: cases/ (every command that changes a case), reads/ (what
+pages and the API show), administration/ (reference data, SLA, calendar, process versions),
+delivery/ (the outbox and after-commit announcements), accounts/ (logins and API tokens)."""

@@ -1,6 +1,6 @@
 """Admin screens: agencies, users, categories, SLA policies, the calendar and the audit log.
 
-Every route parses its form, calls one service of caseapp.services.admin and renders; the
+Every route parses its form, calls one service of caseapp.services.administration.admin and renders; the
 services validate, write, audit and commit. Only the `admin` role gets in.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from wtforms import SelectChoice
 
 from ..i18n import select_locale
 from ..models import ROLES
-from ..services import admin as service
+from ..services.administration import admin as service
 from ..services.errors import ValidationFailed
 from .admin_forms import (AGENCY_KIND_LABELS, CALENDAR_KIND_LABELS, ROLE_LABELS, SLA_PHASE_LABELS,
                           AgencyCreateForm, AgencyForm, CalendarDayForm, CategoryCreateForm,
@@ -75,7 +75,7 @@ def _pages(total: int, per_page: int = PER_PAGE) -> int:
 
 def duration_text(iso: str) -> str:
     """PT1H30M → '1 giờ 30 phút' / '1 hour 30 minutes', for the SLA table."""
-    from timers.sla import InvalidDuration, parse_duration
+    from caseapp.calendar.sla import InvalidDuration, parse_duration
     try:
         value = parse_duration(iso)
     except InvalidDuration:

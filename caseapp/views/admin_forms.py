@@ -9,7 +9,7 @@ from wtforms.validators import EqualTo, InputRequired, Length, Optional, Regexp,
 
 from ..i18n import ROLE_LABELS
 from ..models import ROLES
-from timers.sla import InvalidDuration, parse_duration
+from caseapp.calendar.sla import InvalidDuration, parse_duration
 
 AGENCY_KIND_LABELS = {
     "department": _l("Provincial department"),

@@ -7,11 +7,13 @@ from flask import Blueprint, g, jsonify, request
 
 from ..extensions import csrf, db, limiter
 from ..models import Agency, Case, Category
-from ..services import queries, reports, work_items
+from ..services.reads import queries
+from ..services.cases import submission as reports
+from ..services.cases import tasks as work_items
 from ..services.errors import ValidationFailed
-from ..services.notifications import notifications_for
-from ..services.queries import QueueFilters
-from ..services.tokens import Unauthorized, issue_token, user_from_token
+from ..services.delivery.notifications import notifications_for
+from ..services.reads.queries import QueueFilters
+from ..services.accounts.tokens import Unauthorized, issue_token, user_from_token
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)

@@ -9,7 +9,7 @@ from forms.auth import LoginForm
 
 from ..extensions import db, limiter, login_manager
 from ..models import User
-from ..services.auth import authenticate
+from ..services.accounts.auth import authenticate
 from ..services.errors import ServiceError
 from .redirects import local_url
 

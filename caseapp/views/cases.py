@@ -7,11 +7,12 @@ from flask import Blueprint, jsonify, make_response, render_template, request
 from flask_login import current_user, login_required
 
 from ..i18n import localname
-from ..services import queries, reference
-from ..services.case_list import STATUSES, CaseFilters, list_cases, may_list_cases
-from ..services.diagram import case_diagram
+from ..services.reads import queries
+from ..services.reads import reference
+from ..services.reads.case_list import STATUSES, CaseFilters, list_cases, may_list_cases
+from ..services.reads.diagram import case_diagram
 from ..services.errors import ServiceError
-from ..services.photos import get_case_photo
+from ..services.cases.photos import get_case_photo
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 log = logging.getLogger(__name__)

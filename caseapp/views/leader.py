@@ -5,8 +5,8 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from ..services import agency_overview
-from ..services.notifications import mark_read
+from ..services.reads import agency_overview
+from ..services.delivery.notifications import mark_read
 
 bp = Blueprint("leader", __name__, url_prefix="/leader")
 

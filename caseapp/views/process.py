@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
-from ..services import processes
+from ..services.administration import processes
 from ..services.errors import ValidationFailed
 
 bp = Blueprint("process", __name__, url_prefix="/process")

@@ -12,9 +12,11 @@ from forms.report import ReportForm
 
 from ..extensions import limiter
 from ..i18n import LANGUAGES, localname
-from ..services import queries, reference, reports
+from ..services.reads import queries
+from ..services.reads import reference
+from ..services.cases import submission as reports
 from ..services.errors import NotFound, ValidationFailed
-from ..services.photos import clean_photos
+from ..services.cases.photos import clean_photos
 from .redirects import local_url
 
 bp = Blueprint("public", __name__)

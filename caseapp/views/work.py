@@ -10,9 +10,11 @@ from forms.messages import apply_service_errors, translate_error
 from forms.registry import FORMS, build_form, form_data
 
 from ..i18n import label_for, localname
-from ..services import queries, reference, work_items
+from ..services.reads import queries
+from ..services.reads import reference
+from ..services.cases import tasks as work_items
 from ..services.errors import Conflict, ValidationFailed
-from ..services.queries import QueueFilters
+from ..services.reads.queries import QueueFilters
 from .redirects import local_url
 
 bp = Blueprint("work", __name__, url_prefix="/work")

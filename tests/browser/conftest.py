@@ -49,8 +49,8 @@ def live_server(tmp_path_factory):
 
     from caseapp import create_app
     from caseapp.extensions import db
-    from caseapp.services.processes import forget_cached_specs
-    from caseapp.services.seed import seed_demo
+    from caseapp.services.administration.processes import forget_cached_specs
+    from caseapp.services.administration.seed import seed_demo
 
     forget_cached_specs()
     workdir = tmp_path_factory.mktemp("browser")

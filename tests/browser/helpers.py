@@ -150,7 +150,8 @@ def create_case(app, agency: str | None = None, **overrides) -> str:
     with `agency`, the operator has already dispatched it there. Returns the tracking code."""
     from caseapp.extensions import db
     from caseapp.models import User
-    from caseapp.services import reports, work_items
+    from caseapp.services.cases import submission as reports
+    from caseapp.services.cases import tasks as work_items
     data = {**REPORT, "email": None, "lat": None, "lon": None, "urgent": False,
             "consent_share_identity": False, **overrides}
     with app.app_context():

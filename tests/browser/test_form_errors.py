@@ -95,7 +95,7 @@ def test_task_form_missing_fields_show_field_errors(desktop, live_server, shot):
     code = create_case(app, agency="tnmt", description="Khói đen từ lò gạch ở ấp 3 gây khó thở.")
     from caseapp.extensions import db
     from caseapp.models import User
-    from caseapp.services import work_items
+    from caseapp.services.cases import tasks as work_items
     with app.app_context():
         officer = db.session.scalars(db.select(User).where(User.username == "officer.tnmt")).one()
         work_items.complete(officer, open_item_id(app, code, "handle"),

@@ -51,7 +51,7 @@ def redis_conn():
 @pytest.fixture
 def rq_app(app, redis_conn):
     """The test app with REDIS_URL set and the RQ listeners registered (as a worker or web process)."""
-    from caseapp.services import hooks
+    from caseapp.services.delivery import hooks
     from timers import scheduling
     app.config["REDIS_URL"] = app_config.test_redis_url()
     app.config["RQ_SWEEP_SECONDS"] = 2
@@ -67,14 +67,14 @@ def rq_app(app, redis_conn):
 
 def set_phase_seconds(phase: str, seconds: int) -> None:
     """Short SLAs so that real deadlines fall due within a test."""
-    from caseapp.services.sla_settings import set_policy
+    from caseapp.services.administration.sla_settings import set_policy
     set_policy(phase, f"PT{seconds}S", f"PT{seconds}S")
 
 
 def submit(n: int = 1, **extra) -> list:
     from caseapp.extensions import db
     from caseapp.models import Category
-    from caseapp.services.reports import submit_report
+    from caseapp.services.cases.submission import submit_report
     category = db.session.scalars(db.select(Category).order_by(Category.id)).first()
     cases = []
     for _ in range(n):

@@ -379,7 +379,7 @@ def test_create_category_rejects_bad_input(admin_client, data, field):
 @pytest.fixture
 def recompute_calls(monkeypatch):
     """Spy on the recompute functions (whatever they do, they must be called)."""
-    from caseapp.services import recompute
+    from caseapp.services.cases import recompute
     calls = []
     real_phase, real_day = recompute.recompute_for_phase, recompute.recompute_for_day
 
@@ -398,7 +398,7 @@ def recompute_calls(monkeypatch):
 
 def test_sla_change_persists_and_load_policies_reflects_it(admin_client, recompute_calls):
     from datetime import timedelta
-    from caseapp.services.sla_settings import load_policies
+    from caseapp.services.administration.sla_settings import load_policies
     response = admin_client.post("/admin/sla/handle/edit", data={"working": "pt3h30m", "dayoff": "P1D"})
     assert response.status_code == 302
     db.session.expire_all()
@@ -441,7 +441,7 @@ def test_sla_change_rejects_bad_durations(admin_client, recompute_calls, data, f
 
 
 def test_new_sla_phase(admin_client):
-    from caseapp.services.sla_settings import load_policies
+    from caseapp.services.administration.sla_settings import load_policies
     response = admin_client.post("/admin/sla/new", data={"phase": "verify", "working": "PT8H",
                                                          "dayoff": "P2D"})
     assert response.status_code == 302
@@ -471,7 +471,7 @@ def test_declare_and_remove_calendar_days(admin_client, recompute_calls):
     db.session.expire_all()
     assert {(r.day, r.kind) for r in db.session.scalars(db.select(CalendarDay))} == {
         (date(2026, 5, 2), "working"), (date(2026, 9, 3), "day_off")}
-    from caseapp.services.sla_settings import load_calendar
+    from caseapp.services.administration.sla_settings import load_calendar
     calendar = load_calendar()
     assert calendar.is_working_day(date(2026, 5, 2)) and not calendar.is_working_day(date(2026, 9, 3))
     html = admin_client.get("/admin/calendar?year=2026").get_data(as_text=True)
@@ -536,7 +536,7 @@ def test_every_change_appears_in_the_audit_log_newest_first(admin_client):
 
 
 def test_audit_log_pages(admin_client):
-    from caseapp.services.audit import record_admin_change
+    from caseapp.services.cases.audit import record_admin_change
     for i in range(60):
         record_admin_change(None, "test.entry", f"target-{i:02d}")
     db.session.commit()

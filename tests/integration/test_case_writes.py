@@ -3,11 +3,11 @@ import pytest
 
 from caseapp.extensions import db
 from caseapp.models import Case, CaseAssignment, CaseEvent, Deadline, WorkItem
-from caseapp.services import work_items
-from caseapp.services.case_store import command_transaction, store_case
-from caseapp.services.case_writes import CaseWrites, collecting
+from caseapp.services.cases import tasks as work_items
+from caseapp.services.cases.case_store import command_transaction, store_case
+from caseapp.services.cases.case_writes import CaseWrites, collecting
 from caseapp.services.errors import Conflict
-from caseapp.services.reports import submit_report
+from caseapp.services.cases.submission import submit_report
 
 from .helpers import REPORT
 

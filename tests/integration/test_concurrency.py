@@ -7,10 +7,10 @@ from freezegun import freeze_time
 
 from caseapp.extensions import db
 from caseapp.models import Breach, Case, Notification, User
-from caseapp.services import work_items
-from caseapp.services.deadlines import sweep
+from caseapp.services.cases import tasks as work_items
+from caseapp.services.cases.deadlines import sweep
 from caseapp.services.errors import Conflict
-from caseapp.services.reports import submit_report
+from caseapp.services.cases.submission import submit_report
 
 from .helpers import REPORT
 from .test_deadlines import local

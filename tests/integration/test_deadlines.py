@@ -6,9 +6,9 @@ from freezegun import freeze_time
 
 from caseapp.extensions import db
 from caseapp.models import Breach, Case, CaseAssignment, Deadline, Notification, User, WorkItem
-from caseapp.services.deadlines import sweep
-from caseapp.services.sla_settings import declare_day
-from timers.calendar import LOCAL_TZ
+from caseapp.services.cases.deadlines import sweep
+from caseapp.services.administration.sla_settings import declare_day
+from caseapp.calendar.days import LOCAL_TZ
 
 from .helpers import Api
 

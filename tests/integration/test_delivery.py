@@ -10,7 +10,7 @@ from freezegun import freeze_time
 
 from caseapp.extensions import db
 from caseapp.models import Deadline, Notification, WorkItem
-from caseapp.services import delivery
+from caseapp.services.delivery import outbox as delivery
 from caseapp.transports import (OutgoingMessage, TransportError, channel_routes,
                                 register_transport)
 
@@ -27,7 +27,7 @@ def sink(app):
 
 
 def _breach_notices(n: int = 1) -> list[Notification]:
-    from caseapp.services.deadlines import sweep
+    from caseapp.services.cases.deadlines import sweep
     submit(n)
     latest = max(db.session.scalars(db.select(Deadline.due_at)))
     with freeze_time(latest + timedelta(seconds=1)):
@@ -116,7 +116,7 @@ def test_a_gateway_plugs_in_through_the_registry(seeded, app):
 
 
 def test_urgent_reports_and_published_replies_reach_leader_and_reporter(seeded, users, sink):
-    from caseapp.services.work_items import complete
+    from caseapp.services.cases.tasks import complete
     (case,) = submit(1)
 
     def open_item():

@@ -3,7 +3,7 @@ from freezegun import freeze_time
 
 from caseapp.extensions import db
 from caseapp.models import Breach
-from caseapp.services.reports import submit_report
+from caseapp.services.cases.submission import submit_report
 from timers.embedded import start_sweeper, sweep_once
 
 from .helpers import REPORT

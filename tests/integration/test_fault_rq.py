@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from caseapp.extensions import db
 from caseapp.models import Deadline, Notification
-from caseapp.services import hooks
+from caseapp.services.delivery import hooks
 from timers import scheduling
 
 from .rq_helpers import counts, redis_conn, rq_app, rq_worker_registered  # noqa: F401
@@ -145,8 +145,8 @@ def test_two_workers_and_two_sweeps_racing_have_one_effect_each(rq_app, seeded, 
 
 
 def test_concurrent_sweeps_and_fires_in_threads_have_one_effect_each(rq_app, seeded):
-    from caseapp.services.deadline_batches import drain_due
-    from caseapp.services.deadlines import fire_deadline, sweep
+    from caseapp.services.cases.deadline_batches import drain_due
+    from caseapp.services.cases.deadlines import fire_deadline, sweep
     set_phase_seconds("dispatch", 1)
     submit(20)
     ids = [row.id for row in _pending_rows()]

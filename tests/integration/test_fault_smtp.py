@@ -24,7 +24,7 @@ def _rows():
 
 
 def test_smtp_down_then_back_every_notice_is_delivered_once(rq_app, seeded, redis_conn):
-    from caseapp.services.deadline_batches import drain_due
+    from caseapp.services.cases.deadline_batches import drain_due
     sink = Sink()  # not started yet: connections to its port are refused
     rq_app.config.update(NOTIFY_TRANSPORT="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=sink.port,
                          SMTP_TIMEOUT=2, NOTIFY_MAX_ATTEMPTS=20, NOTIFY_RETRY_SECONDS=[1])

@@ -54,7 +54,7 @@ def user(username: str) -> User:
 
 
 def submit(description: str) -> str:
-    from caseapp.services.reports import submit_report
+    from caseapp.services.cases.submission import submit_report
     case, _ = submit_report({"full_name": "Nguyễn Văn Dân", "phone": "0912345678",
                              "category": "security", "description": description,
                              "address": "Phường 5, TP Cà Mau"})
@@ -62,20 +62,20 @@ def submit(description: str) -> str:
 
 
 def item_for(username: str, code: str) -> str:
-    from caseapp.services.queries import QueueFilters, work_queue
+    from caseapp.services.reads.queries import QueueFilters, work_queue
     items, _ = work_queue(user(username), QueueFilters(per_page=200))
     [item] = [i for i in items if i["tracking_code"] == code]
     return item["id"]
 
 
 def dispatch(code: str, agency: str, urgent: bool = False) -> None:
-    from caseapp.services.work_items import complete
+    from caseapp.services.cases.tasks import complete
     complete(user("operator"), item_for("operator", code),
              {"action": "dispatch", "agency": agency, "urgent": urgent, "note": None})
 
 
 def handle(agency: str, code: str, data: dict) -> None:
-    from caseapp.services.work_items import complete
+    from caseapp.services.cases.tasks import complete
     officer = f"officer.{agency}"
     complete(user(officer), item_for(officer, code), data)
 
@@ -126,8 +126,8 @@ def test_leader_sees_only_their_agency_open_cases(province, client):
 
 def test_overdue_cases_before_and_after_the_sweep(province, client):
     from caseapp.models import Breach
-    from caseapp.services.agency_overview import open_cases, overview_counts
-    from caseapp.services.deadlines import sweep
+    from caseapp.services.reads.agency_overview import open_cases, overview_counts
+    from caseapp.services.cases.deadlines import sweep
     leader = user("leader.police")
     with freeze_time(at(14)):
         rows, total = open_cases(leader)
@@ -160,7 +160,7 @@ def test_overdue_cases_before_and_after_the_sweep(province, client):
 
 
 def test_a_case_leaves_the_overview_when_returned(province):
-    from caseapp.services.agency_overview import open_cases, overview_counts
+    from caseapp.services.reads.agency_overview import open_cases, overview_counts
     leader = user("leader.police")
     with freeze_time(at(14, 10)):
         handle("police", province["A"], {"action": "return", "return_reason": "Không thuộc thẩm quyền"})
@@ -171,7 +171,7 @@ def test_a_case_leaves_the_overview_when_returned(province):
 
 
 def test_leader_notifications_and_mark_as_read(province, app, client):
-    from caseapp.services.deadlines import sweep
+    from caseapp.services.cases.deadlines import sweep
     with freeze_time(at(14)):
         sweep()
     police_leader = user("leader.police")
@@ -239,7 +239,7 @@ def test_overview_queries_do_not_grow_with_the_cases(province, app):
     """A fixed number of SQL statements whatever the number of cases (no N+1)."""
     from sqlalchemy import event
 
-    from caseapp.services.agency_overview import leader_notifications, open_cases, overview_counts
+    from caseapp.services.reads.agency_overview import leader_notifications, open_cases, overview_counts
     leader = user("leader.police")
     statements = []
 
@@ -265,7 +265,7 @@ def test_overview_queries_do_not_grow_with_the_cases(province, app):
             code = submit(f"Thêm báo cáo {i}")
             dispatch(code, "police", urgent=True)
             clock.tick(timedelta(minutes=1))
-        from caseapp.services.work_items import claim
+        from caseapp.services.cases.tasks import claim
         claim(user("officer.police"), item_for("officer.police", code))
     assert run() == small
     with freeze_time(at(15)):

@@ -8,12 +8,12 @@ from rq.registry import ScheduledJobRegistry
 
 from caseapp.extensions import db
 from caseapp.models import Breach, Case, CaseEvent, Deadline, WorkItem
-from caseapp.services.deadlines import sweep
-from caseapp.services.processes import runner_for
-from caseapp.services.recompute import recompute_for_day, recompute_for_phase
-from caseapp.services.sla_settings import declare_day, remove_day, set_policy
+from caseapp.services.cases.deadlines import sweep
+from caseapp.services.administration.processes import runner_for
+from caseapp.services.cases.recompute import recompute_for_day, recompute_for_phase
+from caseapp.services.administration.sla_settings import declare_day, remove_day, set_policy
 from timers import scheduling
-from timers.calendar import LOCAL_TZ
+from caseapp.calendar.days import LOCAL_TZ
 
 from .rq_helpers import redis_conn, rq_app, submit  # noqa: F401
 

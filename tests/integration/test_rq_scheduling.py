@@ -64,7 +64,7 @@ def test_a_moved_due_time_gets_its_own_job_and_the_old_one_does_nothing(rq_app, 
 def test_a_task_completed_early_cancels_the_row_and_its_job_is_a_no_op(rq_app, seeded, users,
                                                                       redis_conn):
     from caseapp.models import WorkItem
-    from caseapp.services.work_items import complete
+    from caseapp.services.cases.tasks import complete
     submit(1)
     (deadline,) = _pending()
     item = db.session.scalars(db.select(WorkItem).where(WorkItem.state == "open")).one()

@@ -5,10 +5,10 @@ import pytest
 
 from caseapp.extensions import db
 from caseapp.models import Case, CaseEvent, Deadline, ProcessVersion, WorkItem
-from caseapp.services import work_items
+from caseapp.services.cases import tasks as work_items
 from caseapp.services.errors import ServiceError, ValidationFailed
-from caseapp.services.processes import deploy_bpmn
-from caseapp.services.reports import submit_report
+from caseapp.services.administration.processes import deploy_bpmn
+from caseapp.services.cases.submission import submit_report
 
 from .helpers import REPORT
 

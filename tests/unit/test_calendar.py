@@ -2,15 +2,15 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from timers.calendar import BusinessCalendar, local_day
-from timers.sla import InvalidDuration, Policy, due_at, parse_duration
+from caseapp.calendar.days import BusinessCalendar, local_day
+from caseapp.calendar.sla import InvalidDuration, Policy, due_at, parse_duration
 
 POLICY = Policy("dispatch", timedelta(hours=2), timedelta(hours=12))
 CAL = BusinessCalendar()
 
 
 def local(*args):
-    from timers.calendar import LOCAL_TZ
+    from caseapp.calendar.days import LOCAL_TZ
     return datetime(*args, tzinfo=LOCAL_TZ)
 
 

@@ -1,8 +1,8 @@
 """Reference data for forms and pages: categories and agencies, as plain dicts."""
 from __future__ import annotations
 
-from ..extensions import db
-from ..models import Agency, Category
+from ...extensions import db
+from ...models import Agency, Category
 
 
 def categories(active_only: bool = True) -> list[dict]:

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from .calendar import LOCAL_TZ, BusinessCalendar, local_day
+from .days import LOCAL_TZ, BusinessCalendar, local_day
 
 DEFAULT_POLICIES = {
     "dispatch": ("PT2H", "PT12H"),

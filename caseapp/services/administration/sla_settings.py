@@ -6,12 +6,12 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from ..extensions import db
-from ..models import CalendarDay, SlaPolicy, utcnow
-from timers.calendar import BusinessCalendar
-from timers.sla import DEFAULT_POLICIES, InvalidDuration, Policy, due_at, parse_duration
-from .audit import record_admin_change
-from .errors import NotFound, ValidationFailed
+from ...extensions import db
+from ...models import CalendarDay, SlaPolicy, utcnow
+from caseapp.calendar.days import BusinessCalendar
+from caseapp.calendar.sla import DEFAULT_POLICIES, InvalidDuration, Policy, due_at, parse_duration
+from ..cases.audit import record_admin_change
+from ..errors import NotFound, ValidationFailed
 
 
 def _calendar_from_rows(rows) -> BusinessCalendar:

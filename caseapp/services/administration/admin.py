@@ -13,12 +13,13 @@ from datetime import date
 import holidays
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import AGENCY_ROLES, ROLES, Agency, AuditLog, CalendarDay, Category, SlaPolicy, User, utcnow
-from timers.sla import DEFAULT_POLICIES
-from . import recompute, sla_settings
-from .audit import record_admin_change
-from .errors import NotFound, ValidationFailed
+from ...extensions import db
+from ...models import AGENCY_ROLES, ROLES, Agency, AuditLog, CalendarDay, Category, SlaPolicy, User, utcnow
+from caseapp.calendar.sla import DEFAULT_POLICIES
+from ..cases import recompute
+from . import sla_settings
+from ..cases.audit import record_admin_change
+from ..errors import NotFound, ValidationFailed
 
 
 def N_(message: str) -> str:
@@ -483,5 +484,5 @@ def audit_actions() -> list[str]:
 
 def today_local() -> date:
     """Today in Asia/Ho_Chi_Minh."""
-    from timers.calendar import local_day
+    from caseapp.calendar.days import local_day
     return local_day(utcnow())

@@ -16,8 +16,8 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy import case as sql_case
 
-from ..extensions import db
-from ..models import CaseAssignment, CaseEvent, Deadline, WorkItem
+from ...extensions import db
+from ...models import CaseAssignment, CaseEvent, Deadline, WorkItem
 
 DEADLINES = Deadline.__table__
 WORK_ITEMS = WorkItem.__table__

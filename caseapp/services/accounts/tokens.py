@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from ..extensions import db
-from ..models import User
-from .errors import ServiceError
+from ...extensions import db
+from ...models import User
+from ..errors import ServiceError
 
 TOKEN_MAX_AGE = 12 * 3600
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from ..extensions import db
-from ..models import Notification, utcnow
-from ..transports import OutgoingMessage, PermanentTransportError, transport_for
+from ...extensions import db
+from ...models import Notification, utcnow
+from ...transports import OutgoingMessage, PermanentTransportError, transport_for
 
 log = logging.getLogger(__name__)
 

@@ -16,17 +16,17 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from timers.calendar import LOCAL_TZ
-from timers.sla import due_at as sla_due_at
+from caseapp.calendar.days import LOCAL_TZ
+from caseapp.calendar.sla import due_at as sla_due_at
 
-from ..engine import EngineError
-from ..extensions import db
-from ..models import Deadline
+from ...engine import EngineError
+from ...extensions import db
+from ...models import Deadline
 from .audit import record_case_event
 from .case_store import apply_snapshot, lock_case
-from .errors import NotFound
-from .processes import runner_for
-from .sla_settings import load_calendar, load_policies
+from ..errors import NotFound
+from ..administration.processes import runner_for
+from ..administration.sla_settings import load_calendar, load_policies
 
 log = logging.getLogger(__name__)
 

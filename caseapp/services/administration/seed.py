@@ -1,8 +1,8 @@
 """Demo data for Cà Mau: agencies, categories, staff accounts, the SLA defaults, the process."""
 from __future__ import annotations
 
-from ..extensions import db
-from ..models import Agency, Category, User
+from ...extensions import db
+from ...models import Agency, Category, User
 from .processes import deploy_bundled
 from .sla_settings import ensure_default_policies
 

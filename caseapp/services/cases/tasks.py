@@ -4,16 +4,16 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import lazyload
 
-from ..extensions import db
-from ..models import Case, Deadline, WorkItem, utcnow
-from .access import require_work_item
+from ...extensions import db
+from ...models import Case, Deadline, WorkItem, utcnow
+from ..access import require_work_item
 from .audit import record_case_event
 from .case_store import apply_snapshot, command_transaction, store_case
 from .case_writes import CaseWrites, collecting, collector_for
-from .errors import Conflict, Forbidden, NotFound
-from .notifications import notify_reporter
-from .processes import runner_for
-from .sla_settings import DAY_TEXT, POLICY_TEXT, DueCalculator
+from ..errors import Conflict, Forbidden, NotFound
+from ..delivery.notifications import notify_reporter
+from ..administration.processes import runner_for
+from ..administration.sla_settings import DAY_TEXT, POLICY_TEXT, DueCalculator
 from .validation import active_agency, clean_task_data
 
 # whether the return window of this handle task has passed (its timer fired)

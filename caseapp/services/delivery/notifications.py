@@ -1,8 +1,8 @@
 """Writing to the outbox: who is told what."""
 from __future__ import annotations
 
-from ..extensions import db
-from ..models import Notification, User, utcnow
+from ...extensions import db
+from ...models import Notification, User, utcnow
 
 
 def _recipients(role: str, agency_id: int | None) -> list[User]:

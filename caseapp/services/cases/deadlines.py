@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..engine import EngineError
-from ..extensions import db
-from ..models import Deadline, utcnow
+from ...engine import EngineError
+from ...extensions import db
+from ...models import Deadline, utcnow
 from .case_store import apply_snapshot, lock_case
-from .processes import runner_for
+from ..administration.processes import runner_for
 
 log = logging.getLogger(__name__)
 

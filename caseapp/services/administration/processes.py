@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..engine import BpmnValidationError, EngineError, ProcessRunner, compile_bpmn
-from ..extensions import db
-from ..models import ProcessVersion, utcnow
-from .audit import record_admin_change
-from .errors import NotFound, ValidationFailed
-from .replies import rejection_reply
+from ...engine import BpmnValidationError, EngineError, ProcessRunner, compile_bpmn
+from ...extensions import db
+from ...models import ProcessVersion, utcnow
+from ..cases.audit import record_admin_change
+from ..errors import NotFound, ValidationFailed
+from ..cases.replies import rejection_reply
 from .sla_settings import DAY_TEXT, POLICY_TEXT, DueCalculator
 
-BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
+BPMN_DIR = Path(__file__).resolve().parents[3] / "bpmn"
 MAIN_PROCESS = "field_report"
 REQUIRED_FORM_KEYS = {"dispatch", "handle", "publish"}
 
@@ -110,14 +110,14 @@ DESIGN_ROLES = ("designer", "admin")
 
 def require_designer(user) -> None:
     """Only process designers and admins see and deploy process versions."""
-    from .errors import Forbidden
+    from ..errors import Forbidden
     if getattr(user, "role", None) not in DESIGN_ROLES:
         raise Forbidden("only process designers and admins manage the process")
 
 
 def list_versions(user) -> list[dict]:
     """Every deployed version, newest first, with how many cases run on it."""
-    from ..models import Case, User
+    from ...models import Case, User
     require_designer(user)
     counts = dict(db.session.execute(db.select(Case.process_version_id, db.func.count())
                                      .group_by(Case.process_version_id)).all())

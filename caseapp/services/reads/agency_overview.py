@@ -16,12 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from ..extensions import db
-from ..models import Breach, Case, CaseAssignment, Category, Deadline, Notification, User, WorkItem, utcnow
-from .access import AGENCY_LANE
-from .errors import Forbidden
-from .notifications import notifications_for
-from timers.calendar import LOCAL_TZ
+from ...extensions import db
+from ...models import Breach, Case, CaseAssignment, Category, Deadline, Notification, User, WorkItem, utcnow
+from ..access import AGENCY_LANE
+from ..errors import Forbidden
+from ..delivery.notifications import notifications_for
+from caseapp.calendar.days import LOCAL_TZ
 
 
 @dataclass(frozen=True)

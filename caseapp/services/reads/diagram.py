@@ -1,11 +1,11 @@
 """The BPMN diagram of a case with its tasks marked, for the bpmn-js viewer."""
 from __future__ import annotations
 
-from ..extensions import db
-from ..models import ProcessVersion
-from .access import require_case
-from .processes import runner_for
-from .reports import get_by_tracking_code
+from ...extensions import db
+from ...models import ProcessVersion
+from ..access import require_case
+from ..administration.processes import runner_for
+from ..cases.submission import get_by_tracking_code
 
 
 def case_diagram(user, tracking_code: str) -> dict:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..extensions import db
-from ..models import Case, CaseAssignment, Category, Deadline, utcnow
-from .access import CASE_READERS_ALL
+from ...extensions import db
+from ...models import Case, CaseAssignment, Category, Deadline, utcnow
+from ..access import CASE_READERS_ALL
 from .queries import iso
 
 STATUSES = ("open", "closed", "rejected")

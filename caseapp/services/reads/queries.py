@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..extensions import db
-from ..models import (Agency, Breach, Case, CaseEvent, CasePhoto, Category, Deadline, User,
+from ...extensions import db
+from ...models import (Agency, Breach, Case, CaseEvent, CasePhoto, Category, Deadline, User,
                       WorkItem, utcnow)
-from .access import AGENCY_LANE, PORTAL_LANE, require_case, sees_reporter_identity
-from .audit import record_case_event
-from .errors import Forbidden, ValidationFailed
-from .reports import get_by_tracking_code
+from ..access import AGENCY_LANE, PORTAL_LANE, require_case, sees_reporter_identity
+from ..cases.audit import record_case_event
+from ..errors import Forbidden, ValidationFailed
+from ..cases.submission import get_by_tracking_code
 
 SORTABLE = {"due_at": WorkItem.due_at, "created_at": WorkItem.created_at}
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ..extensions import db
-from ..models import User, utcnow
-from .errors import ServiceError
+from ...extensions import db
+from ...models import User, utcnow
+from ..errors import ServiceError
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)

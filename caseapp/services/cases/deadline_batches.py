@@ -15,13 +15,13 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..extensions import db
-from ..models import Case, Deadline, utcnow
+from ...extensions import db
+from ...models import Case, Deadline, utcnow
 from .case_store import SaveResult, apply_snapshot, read_pending_deadlines
 from .case_writes import CaseWrites, collecting
 from .deadlines import fire_deadline
-from .processes import runner_for
-from .sla_settings import DueCalculator
+from ..administration.processes import runner_for
+from ..administration.sla_settings import DueCalculator
 
 log = logging.getLogger(__name__)
 

@@ -16,14 +16,14 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..extensions import db
-from ..models import Agency, Breach, Case, Deadline, WorkItem, utcnow
-from . import hooks
+from ...extensions import db
+from ...models import Agency, Breach, Case, Deadline, WorkItem, utcnow
+from ..delivery import hooks
 from .audit import record_case_event
 from .case_writes import CASE_PROCESS_COLUMNS, CaseWrites, one_statement_writes
-from ..engine import EngineError
-from .errors import Conflict, NotFound, ServiceError
-from .notifications import notify_role
+from ...engine import EngineError
+from ..errors import Conflict, NotFound, ServiceError
+from ..delivery.notifications import notify_role
 
 PHASE_NAMES = {"dispatch": "tiếp nhận và chuyển xử lý", "handle": "xử lý",
                "return": "trả lại phản ánh không thuộc thẩm quyền", "publish": "phản hồi kết quả"}

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 
-from ..extensions import db
-from ..models import Agency, Case, Category
-from .errors import ValidationFailed
+from ...extensions import db
+from ...models import Agency, Case, Category
+from ..errors import ValidationFailed
 from .replies import REJECT_REASONS
 
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")

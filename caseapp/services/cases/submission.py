@@ -5,15 +5,15 @@ import secrets
 
 from sqlalchemy.exc import IntegrityError
 
-from ..engine import EngineError
-from ..extensions import db
-from ..models import Case, CasePhoto, utcnow
+from ...engine import EngineError
+from ...extensions import db
+from ...models import Case, CasePhoto, utcnow
 from .audit import record_case_event
 from .case_store import write_case_state, write_derived_rows
 from .case_writes import CaseWrites, collecting
-from .errors import NotFound, ServiceError
-from .processes import active_version_and_settings, runner_for
-from .sla_settings import DueCalculator
+from ..errors import NotFound, ServiceError
+from ..administration.processes import active_version_and_settings, runner_for
+from ..administration.sla_settings import DueCalculator
 from .validation import clean_report
 
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import insert
 
-from ..extensions import db
-from ..models import AuditLog, CaseEvent, utcnow
+from ...extensions import db
+from ...models import AuditLog, CaseEvent, utcnow
 from .case_writes import collector_for
 
 

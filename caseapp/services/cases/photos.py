@@ -6,11 +6,11 @@ import warnings
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ..extensions import db
-from ..models import CasePhoto
-from .access import require_case
-from .errors import NotFound, ValidationFailed
-from .reports import get_by_tracking_code
+from ...extensions import db
+from ...models import CasePhoto
+from ..access import require_case
+from ..errors import NotFound, ValidationFailed
+from .submission import get_by_tracking_code
 
 MAX_PHOTOS = 3
 MAX_BYTES = 5 * 1024 * 1024

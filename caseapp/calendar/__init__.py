@@ -1,0 +1,1 @@
+"""The business calendar (Vietnamese working days) and SLA arithmetic: domain code, no database."""

@@ -1,0 +1,1 @@
+"""Accounts: staff logins with lockout, and API bearer tokens."""

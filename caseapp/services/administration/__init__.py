@@ -1,0 +1,1 @@
+"""Administration: agencies, users, categories, SLA policies, the calendar, process versions."""

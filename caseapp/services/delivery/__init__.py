@@ -1,0 +1,1 @@
+"""Delivery: the notification outbox, its transports, and after-commit announcements."""

@@ -1,0 +1,1 @@
+"""Read models: task lists, case views, the leader overview, reference lists; no writes."""
