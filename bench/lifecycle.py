@@ -1,15 +1,13 @@
-"""Full lifecycles through the service layer (configured database) vs the bare engine.
+"""Full lifecycles through the service layer (configured database) vs the engine layer alone.
 
 Each lifecycle: submit -> dispatch -> return -> re-dispatch -> resolve -> publish.
 The service run goes through caseapp.services on DATABASE_URL (SQLite by default; set
 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/<db> for PostgreSQL): every command one
 transaction, as the web app and the API run it; the cases of a chunk advance a step at a time,
 the client reading their open tasks in one query before each step, as a queue page does.
-The engine run is SpiffWorkflow alone
-(caseapp/engine/baseline.py): the BPMN parsed once, the instance serialised with SpiffWorkflow's
-own serializer and reloaded at every step, no database. The project's engine layer alone
-(sandbox, snapshots, spec-less state) is timed too and printed for reference. The runs take
-turns in chunks so that a slow moment of the machine weighs on each of them alike.
+The engine run is caseapp.engine alone (sandbox, snapshots, spec-less state reloaded at every
+step, no database): what the services add is the database work and the derived rows. The runs
+take turns in chunks so that a slow moment of the machine weighs on each of them alike.
 Last line: JSON {"cases", "service_cases_per_s", "engine_cases_per_s", "ratio"}.
 """
 from __future__ import annotations
@@ -81,25 +79,8 @@ def _start_data() -> dict:
     return {"tracking_code": "CM-BENCH", "category": "disaster", "reported_urgent": False}
 
 
-def make_bare_engine(cases: int):
-    """The baseline: SpiffWorkflow alone, BPMN parsed once, state reloaded at every step."""
-    from caseapp.engine.baseline import BareProcess
-    functions = dict(_engine_functions(), notify=lambda *args, **kwargs: None)
-    process = BareProcess(BPMN.read_text("utf-8"), "field_report", functions)
-
-    def run(n: int) -> float:
-        started = time.perf_counter()
-        for _ in range(n):
-            state = process.start(_start_data())
-            for index, (_username, data) in enumerate(STEPS):
-                state, completed = process.complete_ready(state, _step_data(data, TASKS[index]))
-            assert completed
-        return time.perf_counter() - started
-    return run
-
-
-def make_engine_wrapper(cases: int):
-    """For reference: the project's own engine layer (sandbox, snapshots) without a database."""
+def make_engine_run(cases: int):
+    """The project's engine layer (sandbox, snapshots, spec-less state) without a database."""
     from caseapp.engine import ProcessRunner, compile_bpmn
     spec = compile_bpmn(BPMN.read_text("utf-8")).spec_json  # parse once
     functions = _engine_functions()
@@ -122,7 +103,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--chunk", type=int, default=20,
-                        help="lifecycles per turn: the three runs take turns, so that a slow "
+                        help="lifecycles per turn: the two runs take turns, so that a slow "
                              "moment of the machine weighs on all of them alike")
     args = parser.parse_args()
     from flask_migrate import upgrade
@@ -133,8 +114,7 @@ def main() -> None:
         upgrade()
         seed_demo("bench-password")
     print(f"database: {app.config['SQLALCHEMY_DATABASE_URI'].split('@')[-1]}")
-    runs = {"service": lambda n: run_services(app, n), "engine": make_bare_engine(args.cases),
-            "wrapper": make_engine_wrapper(args.cases)}
+    runs = {"service": lambda n: run_services(app, n), "engine": make_engine_run(args.cases)}
     for run in runs.values():
         run(min(5, args.cases))  # warm up caches and connections
     seconds = dict.fromkeys(runs, 0.0)
@@ -147,10 +127,8 @@ def main() -> None:
     rate = {name: args.cases / spent for name, spent in seconds.items()}
     print(f"services:      {args.cases} lifecycles in {seconds['service']:.2f} s "
           f"({rate['service']:.1f}/s)")
-    print(f"bare engine:   {args.cases} lifecycles in {seconds['engine']:.2f} s "
-          f"({rate['engine']:.1f}/s)")
-    print(f"engine layer:  {args.cases} lifecycles in {seconds['wrapper']:.2f} s "
-          f"({rate['wrapper']:.1f}/s; caseapp.engine alone, for reference)")
+    print(f"engine layer:  {args.cases} lifecycles in {seconds['engine']:.2f} s "
+          f"({rate['engine']:.1f}/s; caseapp.engine alone, no database)")
     print(json.dumps({"cases": args.cases, "service_cases_per_s": round(rate["service"], 2),
                       "engine_cases_per_s": round(rate["engine"], 2),
                       "ratio": round(rate["service"] / rate["engine"], 3)}))

@@ -19,16 +19,11 @@ class DeliveryRetry(Exception):
 
 def fire_deadline_job(deadline_id: int) -> dict:
     """Fire one deadline when it is due, then help drain any other due deadlines in batches."""
-    from caseapp.extensions import db
-    from caseapp.models import Deadline, utcnow
-    from caseapp.services.cases.deadline_batches import drain_due
-    from caseapp.services.cases.deadlines import fire_deadline
-    row = db.session.get(Deadline, deadline_id)
-    if row is None or row.state != "pending":
-        db.session.rollback()
+    from caseapp.models import utcnow
+    from caseapp.services.cases.deadlines import drain_due, fire_deadline, pending_due_at
+    due_at = pending_due_at(deadline_id)
+    if due_at is None:
         return {"deadline": deadline_id, "outcome": "noop", "drained": 0}
-    due_at = row.due_at
-    db.session.rollback()
     lead = (due_at - utcnow()).total_seconds()
     if lead > MAX_EARLY_WAIT:
         # The due time moved later (recomputed), or clocks disagree: wake up at the row's due time.
@@ -58,7 +53,7 @@ def sweep_job() -> dict:
 
 
 def run_sweep(conn, drain_seconds: float = 300.0) -> dict:
-    from caseapp.services.cases.deadline_batches import drain_due
+    from caseapp.services.cases.deadlines import drain_due
     from . import scheduling
     drained = drain_due(drain_seconds)
     rescheduled = scheduling.reschedule_lost_deadlines(conn)

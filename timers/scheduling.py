@@ -88,13 +88,11 @@ def schedule_deadline(conn: Redis, deadline_id: int, due_at: datetime, suffix: s
 
 def schedule_deadline_ids(ids) -> int:
     """After-commit listener: schedule the pending rows among these deadline ids."""
-    from caseapp.extensions import db
-    from caseapp.models import Deadline
+    from caseapp.services.cases.deadlines import pending_due_times
     ids = list(ids)
     if not ids:
         return 0
-    rows = db.session.execute(db.select(Deadline.id, Deadline.due_at).where(
-        Deadline.id.in_(ids), Deadline.state == "pending")).all()
+    rows = pending_due_times(ids)
     conn = _conn()
     return sum(1 for deadline_id, due_at in rows if schedule_deadline(conn, deadline_id, due_at))
 
@@ -117,14 +115,12 @@ def _forget_job(conn: Redis, job_id: str) -> None:
 def reschedule_lost_deadlines(conn: Redis, now: datetime | None = None) -> int:
     """Give every pending deadline whose job Redis lost (flushed, evicted, finished or failed
     early) its job again; returns how many were rescheduled."""
-    from caseapp.extensions import db
-    from caseapp.models import Deadline, utcnow
+    from caseapp.models import utcnow
+    from caseapp.services.cases.deadlines import pending_after
     now = now or utcnow()
     rescheduled, last_id = 0, 0
     while True:
-        rows = db.session.execute(db.select(Deadline.id, Deadline.due_at).where(
-            Deadline.state == "pending", Deadline.id > last_id).order_by(Deadline.id).limit(CHUNK)).all()
-        db.session.rollback()
+        rows = pending_after(last_id, CHUNK)
         if not rows:
             return rescheduled
         last_id = rows[-1][0]

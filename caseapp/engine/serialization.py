@@ -19,7 +19,6 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
-from . import engine_steps
 from .analysis import SpecFacts, facts
 from .errors import EngineError
 
@@ -125,8 +124,7 @@ def load_spec(spec_json: str) -> LoadedSpec:
 
 def new_workflow(loaded: LoadedSpec, script_engine) -> BpmnWorkflow:
     """A fresh instance of the spec, with the sandboxed script engine attached."""
-    return engine_steps.install(
-        BpmnWorkflow(loaded.spec, loaded.subprocess_specs, script_engine=script_engine))
+    return BpmnWorkflow(loaded.spec, loaded.subprocess_specs, script_engine=script_engine)
 
 
 def workflow_from_json(state_json: str, loaded: LoadedSpec, script_engine) -> BpmnWorkflow:
@@ -144,18 +142,12 @@ def workflow_from_json(state_json: str, loaded: LoadedSpec, script_engine) -> Bp
     if not isinstance(workflow, BpmnWorkflow):
         raise EngineError("the workflow state is not a serialised workflow")
     workflow.script_engine = script_engine
-    return engine_steps.install(workflow)
+    return workflow
 
 
 def workflow_to_json(workflow: BpmnWorkflow) -> str:
     """Serialise an instance without its spec."""
-    serializer = _serializer()
-    serializer.registry._encoder_mode = True  # what serialize_json does, with compact separators
     try:
-        dct = serializer.to_dict(workflow)
-        dct[serializer.VERSION_KEY] = serializer.VERSION
-        return json.dumps(dct, cls=serializer._encoder_cls, separators=(",", ":"))
+        return _serializer().serialize_json(workflow)
     except Exception as exc:
         raise EngineError(f"the workflow state cannot be serialised: {type(exc).__name__}: {exc}") from exc
-    finally:
-        serializer.registry._encoder_mode = False

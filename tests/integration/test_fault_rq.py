@@ -145,7 +145,7 @@ def test_two_workers_and_two_sweeps_racing_have_one_effect_each(rq_app, seeded, 
 
 
 def test_concurrent_sweeps_and_fires_in_threads_have_one_effect_each(rq_app, seeded):
-    from caseapp.services.cases.deadline_batches import drain_due
+    from caseapp.services.cases.deadlines import drain_due
     from caseapp.services.cases.deadlines import fire_deadline, sweep
     set_phase_seconds("dispatch", 1)
     submit(20)

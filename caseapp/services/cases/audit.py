@@ -1,11 +1,8 @@
 """Audit records: admin changes and case events."""
 from __future__ import annotations
 
-from sqlalchemy import insert
-
 from ...extensions import db
 from ...models import AuditLog, CaseEvent, utcnow
-from .case_writes import collector_for
 
 
 def actor_label(actor) -> str:
@@ -20,19 +17,10 @@ def record_admin_change(actor, action: str, target: str, detail: dict | None = N
 
 
 def record_case_event(case, kind: str, actor=None, *, phase_before=None, phase_after=None,
-                      public: bool = False, detail: dict | None = None) -> None:
-    """Append to the case's audit trail, in the caller's transaction.
-
-    Written at once, or with the case row when a command collects its writes (case_writes).
-    """
-    event = {"case_id": case.id, "kind": kind, "actor_id": getattr(actor, "id", None),
-             "actor_label": actor_label(actor), "phase_before": phase_before,
-             "phase_after": phase_after, "public": public, "detail": detail or {}, "at": utcnow()}
-    writes = collector_for(case.id)
-    if writes is not None:
-        writes.events.append(event)
-    else:
-        db.session.execute(_INSERT_EVENT, event)
-
-
-_INSERT_EVENT = insert(CaseEvent.__table__)  # an event is never read back by the command
+                      public: bool = False, detail: dict | None = None) -> CaseEvent:
+    """Append to the case's audit trail, in the caller's transaction."""
+    event = CaseEvent(case_id=case.id, kind=kind, actor_id=getattr(actor, "id", None),
+                      actor_label=actor_label(actor), phase_before=phase_before,
+                      phase_after=phase_after, public=public, detail=detail or {}, at=utcnow())
+    db.session.add(event)
+    return event

@@ -13,20 +13,15 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
-
 from caseapp.calendar.days import LOCAL_TZ
 from caseapp.calendar.sla import due_at as sla_due_at
 
-from ...engine import EngineError
 from ...extensions import db
 from ...models import Deadline
-from .audit import record_case_event
-from .case_store import apply_snapshot, lock_case
-from ..errors import NotFound
+from ..errors import NotFound, ServiceError
 from ..administration.processes import runner_for
 from ..administration.sla_settings import load_calendar, load_policies
+from .unit_of_work import CaseUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -65,25 +60,21 @@ def _recompute(condition, reason: dict) -> int:
     db.session.rollback()
     moved = 0
     for case_id in case_ids:
-        for attempt in (1, 2):  # SQLite: a concurrent save raises StaleDataError; retry once
-            try:
-                moved += _recompute_case(case_id, condition, policies, calendar, reason)
-                break
-            except (StaleDataError, IntegrityError):
-                db.session.rollback()
-                if attempt == 2:
-                    log.warning("case %s changed concurrently twice; its deadlines were not "
-                                "recomputed", case_id)
+        try:
+            moved += _recompute_case(case_id, condition, policies, calendar, reason)
+        except NotFound:
+            continue
+        except ServiceError as exc:  # a lost race retried in vain, or the engine refused
+            log.warning("case %s: its deadlines were not recomputed: %s", case_id, exc)
     return moved
 
 
 def _recompute_case(case_id: int, condition, policies, calendar, reason: dict) -> int:
-    try:
-        case = lock_case(case_id)
-        rows = list(db.session.scalars(
+    with CaseUnitOfWork() as uow:
+        case = uow.lock(case_id)
+        rows = list(uow.session.scalars(
             db.select(Deadline).where(Deadline.case_id == case_id, Deadline.state == "pending",
-                                      condition)
-            .order_by(Deadline.id).execution_options(populate_existing=True)))
+                                      condition).order_by(Deadline.id)))
         moves = {}
         for row in rows:
             policy = policies.get(row.phase)
@@ -93,7 +84,6 @@ def _recompute_case(case_id: int, condition, policies, calendar, reason: dict) -
             if abs(new_due - row.due_at) >= TOLERANCE:
                 moves[row.timer_task_id] = (row, row.due_at, new_due)
         if not moves:
-            db.session.rollback()
             return 0
         snapshot = runner_for(case.process_version_id).reschedule_timers(
             case.workflow_state, {task_id: new for task_id, (_, _, new) in moves.items()})
@@ -102,28 +92,13 @@ def _recompute_case(case_id: int, condition, policies, calendar, reason: dict) -
             # the row follows now, so that a timer the move made due at once (and which the
             # engine fired in this very call) records its breach against the new due time
             row.due_at = new_due
-        db.session.flush()  # apply_snapshot reads the rows as stored
-        saved = apply_snapshot(case, snapshot)
-        moved_ids = [row.id for row, _, _ in moves.values()]
+            uow.scheduled(row)
+        uow.apply(case, snapshot)
         for row, before, after in moves.values():
-            record_case_event(case, "deadline_recomputed", None, phase_before=phase,
-                              phase_after=case.phase, detail={
-                                  **reason, "deadline_id": row.id, "phase": row.phase,
-                                  "started_at": row.started_at.astimezone(LOCAL_TZ).isoformat(),
-                                  "due_before": before.astimezone(LOCAL_TZ).isoformat(),
-                                  "due_after": after.astimezone(LOCAL_TZ).isoformat()})
-        db.session.commit()
-    except EngineError:
-        db.session.rollback()
-        log.exception("case %s: the engine could not move its timers; left as it was", case_id)
-        return 0
-    except NotFound:
-        db.session.rollback()
-        return 0
-    except (StaleDataError, IntegrityError):
-        raise
-    except Exception:
-        db.session.rollback()
-        raise
-    saved.announce(*moved_ids)
+            uow.record(case, "deadline_recomputed", phase_before=phase, phase_after=case.phase,
+                       system=True, detail={
+                           **reason, "deadline_id": row.id, "phase": row.phase,
+                           "started_at": row.started_at.astimezone(LOCAL_TZ).isoformat(),
+                           "due_before": before.astimezone(LOCAL_TZ).isoformat(),
+                           "due_after": after.astimezone(LOCAL_TZ).isoformat()})
     return len(moves)

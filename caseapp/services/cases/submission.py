@@ -3,17 +3,12 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy.exc import IntegrityError
-
-from ...engine import EngineError
 from ...extensions import db
 from ...models import Case, CasePhoto, utcnow
-from .audit import record_case_event
-from .case_store import write_case_state, write_derived_rows
-from .case_writes import CaseWrites, collecting
-from ..errors import NotFound, ServiceError
 from ..administration.processes import active_version_and_settings, runner_for
 from ..administration.sla_settings import DueCalculator
+from ..errors import Conflict, NotFound
+from .unit_of_work import CaseUnitOfWork
 from .validation import clean_report
 
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -44,36 +39,23 @@ def submit_report(data: dict, idempotency_key: str | None = None,
                 consent_share_identity=clean["consent_share_identity"], status="open",
                 process_version_id=version_id, created_at=now, updated_at=now)
     try:
-        snapshot = runner_for(version_id, DueCalculator(settings_texts)).start({
-            "tracking_code": case.tracking_code, "category": clean["category"].code,
-            "reported_urgent": clean["urgent"]})
-        write_case_state(case, snapshot)
-        db.session.add(case)
-        db.session.flush()  # one INSERT with the workflow state; the rows below need its id
-        for content_type, blob in photos or []:
-            db.session.add(CasePhoto(case_id=case.id, content_type=content_type, size=len(blob),
-                                     data=blob, created_at=now))
-        with collecting(CaseWrites(), case.id) as writes:  # its rows and event: one statement
-            saved = write_derived_rows(case, snapshot, writes=writes)
-            record_case_event(case, "submitted", None, phase_after=case.phase, public=True,
-                              detail={"category": clean["category"].code,
-                                      "photos": len(photos or [])})
-            writes.send()
-        saved.deadline_ids += writes.sent_deadline_ids
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+        with CaseUnitOfWork() as uow:
+            snapshot = runner_for(version_id, DueCalculator(settings_texts)).start({
+                "tracking_code": case.tracking_code, "category": clean["category"].code,
+                "reported_urgent": clean["urgent"]})
+            case.workflow_state = snapshot.state_json
+            uow.add_case(case)
+            for content_type, blob in photos or []:
+                uow.session.add(CasePhoto(case_id=case.id, content_type=content_type,
+                                          size=len(blob), data=blob, created_at=now))
+            uow.apply(case, snapshot)
+            uow.record(case, "submitted", phase_after=case.phase, public=True,
+                       detail={"category": clean["category"].code, "photos": len(photos or [])})
+    except Conflict:  # the same idempotency key, sent twice at once: the first case stands
         existing = find_by_idempotency_key(idempotency_key) if idempotency_key else None
         if existing is None:
             raise
         return existing, False
-    except EngineError as exc:
-        db.session.rollback()
-        raise ServiceError(f"the process could not start: {exc}", code="process_error") from exc
-    except Exception:
-        db.session.rollback()
-        raise
-    saved.announce()
     return case, True
 
 
