@@ -17,6 +17,11 @@ from .types import TimerInfo, UserTaskInfo
 
 _PHASE_RE = re.compile(r"""sla_due\(\s*(['"])(?P<phase>[^'"]+)\1""")
 
+# The queues a user task may be put in: camunda:candidateGroups, else its lane in lower case.
+QUEUES = ("portal", "agency", "agency_leader", "supervisor")
+# where the compiler keeps camunda:candidateGroups in a task spec's (serialised) extensions
+CANDIDATE_GROUPS = "camunda:candidateGroups"
+
 
 @dataclass(frozen=True)
 class SpecFacts:
@@ -78,11 +83,53 @@ def timer_info(task_spec) -> TimerInfo | None:
                      phase=timer_phase(timers[0].expression, bpmn_id), interrupting=interrupting)
 
 
+def candidate_groups(task_spec) -> str | None:
+    """The camunda:candidateGroups the compiler kept for a user task, stripped (None if unset)."""
+    extensions = getattr(task_spec, "extensions", None) or {}
+    groups = (extensions.get(CANDIDATE_GROUPS) or "").strip()
+    return groups or None
+
+
+def derive_queue(groups: str | None, lane: str | None) -> str | None:
+    """The queue of a user task: its candidate groups if set, else its lane in lower case."""
+    if groups:
+        return groups.strip()
+    return lane.strip().lower() if lane and lane.strip() else None
+
+
+def queue_of(task_spec) -> str | None:
+    """The queue of a user task spec (unchecked: see queue_problems)."""
+    return derive_queue(candidate_groups(task_spec), task_spec.lane)
+
+
+def queue_problem(task: UserTaskInfo) -> str | None:
+    """Why a user task has no usable queue, or None when its queue is one of QUEUES."""
+    where = f"user task '{task.bpmn_id}' ({task.name})"
+    known = ", ".join(QUEUES)
+    if task.candidate_groups and "," in task.candidate_groups:
+        return (f"{where} has several camunda:candidateGroups ({task.candidate_groups}); "
+                f"a task is in exactly one queue: give one of {known}")
+    if task.queue is None:
+        return f"{where} has no camunda:candidateGroups and is in no lane: give one of {known}"
+    if task.queue in QUEUES:
+        return None
+    if task.candidate_groups:
+        return f"{where} has an unknown camunda:candidateGroups '{task.queue}': use one of {known}"
+    return (f"{where} is in the lane '{task.lane}', which is no queue: use the lane Portal or "
+            f"Agency, or set camunda:candidateGroups to one of {known}")
+
+
+def queue_problems(user_tasks) -> list[str]:
+    """Deploy check: one message per user task whose queue nobody could work from."""
+    return [problem for problem in map(queue_problem, user_tasks) if problem]
+
+
 def user_task_info(task_spec) -> UserTaskInfo:
     """UserTaskInfo of a user task spec."""
     form = getattr(task_spec, "form", None)
     return UserTaskInfo(bpmn_id=task_spec.bpmn_id, name=task_spec.bpmn_name or task_spec.bpmn_id,
-                        lane=task_spec.lane, form_key=getattr(form, "key", None) or None)
+                        lane=task_spec.lane, form_key=getattr(form, "key", None) or None,
+                        queue=queue_of(task_spec), candidate_groups=candidate_groups(task_spec))
 
 
 def main_end_events(spec) -> frozenset[str]:

@@ -7,7 +7,10 @@ import hashlib
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
+from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from . import analysis, sandbox
@@ -24,6 +27,28 @@ _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=
 _validator: BpmnValidator | None = None
 
 
+class _UserTaskParser(UserTaskParser):
+    """Camunda's user task parser, also keeping camunda:candidateGroups, which Spiff 3.2 drops.
+
+    The value goes into the task spec's `extensions`, which Spiff's spec serializer writes and
+    restores, so it survives in the stored spec_json with no change to serialization.py.
+    """
+
+    def parse_extensions(self, node=None):
+        extensions = super().parse_extensions(node)
+        groups = self.attribute("candidateGroups", "camunda")
+        if groups is not None:
+            extensions[analysis.CANDIDATE_GROUPS] = groups
+        return extensions
+
+
+class _Parser(CamundaParser):
+    """The Camunda parser with the user task parser above."""
+
+    OVERRIDE_PARSER_CLASSES = {**CamundaParser.OVERRIDE_PARSER_CLASSES,
+                               full_tag("userTask"): (_UserTaskParser, UserTask)}
+
+
 def _schema_validator() -> BpmnValidator:
     global _validator
     if _validator is None:
@@ -37,7 +62,7 @@ def compile_bpmn(xml: str | bytes) -> CompiledProcess:
     if len(data) > MAX_BPMN_BYTES:
         raise BpmnValidationError(f"the BPMN document is larger than {MAX_BPMN_BYTES} bytes")
     root = _parse_xml(data)
-    parser = CamundaParser(validator=_schema_validator())
+    parser = _Parser(validator=_schema_validator())
     try:
         parser.add_bpmn_xml(root, filename="upload.bpmn")
         process_id = _single_executable_process(parser)

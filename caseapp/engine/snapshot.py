@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (TimeDateEventDefin
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 
-from .analysis import SpecFacts, timer_info
+from .analysis import SpecFacts, queue_of, timer_info
 from .types import FiredTimer, PendingTimer, ReadyTask, TimerInfo
 
 
@@ -57,7 +57,7 @@ def ready_tasks(workflow, tasks: TaskScan | None = None) -> tuple[ReadyTask, ...
         form = getattr(spec, "form", None)
         out.append(ReadyTask(task_id=str(task.id), bpmn_id=spec.bpmn_id,
                              name=spec.bpmn_name or spec.bpmn_id, lane=spec.lane,
-                             form_key=getattr(form, "key", None) or None))
+                             form_key=getattr(form, "key", None) or None, queue=queue_of(spec)))
     return tuple(out)
 
 

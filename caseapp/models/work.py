@@ -12,14 +12,16 @@ class WorkItem(db.Model):
 
     __tablename__ = "work_item"
     __table_args__ = (
-        Index("ix_work_queue", "state", "lane", "agency_id", "due_at"),
+        Index("ix_work_queue", "state", "queue", "agency_id", "due_at"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
     bpmn_id: Mapped[str] = mapped_column(String(80))
     task_name: Mapped[str] = mapped_column(String(200), default="")
     form_key: Mapped[str | None] = mapped_column(String(80))
-    lane: Mapped[str | None] = mapped_column(String(40))
+    lane: Mapped[str | None] = mapped_column(String(40))  # shown; who may act follows `queue`
+    # portal / agency / agency_leader / supervisor (camunda:candidateGroups, else the lane)
+    queue: Mapped[str | None] = mapped_column(String(40))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
     state: Mapped[str] = mapped_column(String(20), default="open")  # open/completed/cancelled
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

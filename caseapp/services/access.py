@@ -5,20 +5,43 @@ from ..extensions import db
 from ..models import Case, CaseAssignment, WorkItem
 from .errors import Forbidden
 
-PORTAL_LANE = "Portal"
-AGENCY_LANE = "Agency"
+# A work item's queue (camunda:candidateGroups, else its lane) says who may see, claim and
+# complete it; the supervisor queue and any queue not named here go to the supervisor.
+PORTAL_QUEUE, AGENCY_QUEUE, LEADER_QUEUE = "portal", "agency", "agency_leader"
+AGENCY_QUEUES = (AGENCY_QUEUE, LEADER_QUEUE)  # worked by the case's current agency
 STAFF_ROLES = ("operator", "supervisor", "officer", "leader", "monitor", "designer", "admin")
 CASE_READERS_ALL = ("operator", "supervisor", "monitor", "admin")
 
 
 def can_work_item(user, item: WorkItem) -> bool:
-    """Portal items belong to operators and the supervisor; agency items to that agency's staff."""
-    if item.lane == PORTAL_LANE:
+    """The item's queue decides: portal, that agency's staff, that agency's leader, or supervisor.
+
+    An item in no queue the rules know (rows of processes deployed before queues were checked)
+    goes to the supervisor, so no task is ever left without anyone to do it.
+    """
+    if item.queue == PORTAL_QUEUE:
         return user.role in ("operator", "supervisor")
-    if item.lane == AGENCY_LANE:
-        return user.role in ("officer", "leader") and user.agency_id is not None \
+    if item.queue in AGENCY_QUEUES:
+        roles = ("leader",) if item.queue == LEADER_QUEUE else ("officer", "leader")
+        return user.role in roles and user.agency_id is not None \
             and user.agency_id == item.agency_id
     return user.role == "supervisor"
+
+
+def queue_condition(user):
+    """The SQL condition on work_item matching exactly the items can_work_item lets the user act on.
+
+    None when the user has no work queue at all.
+    """
+    queue = WorkItem.queue
+    if user.role == "operator":
+        return queue == PORTAL_QUEUE
+    if user.role == "supervisor":  # the portal, the supervisor's own, and anything unknown
+        return db.or_(queue.is_(None), queue.not_in(AGENCY_QUEUES))
+    if user.role in ("officer", "leader") and user.agency_id:
+        queues = AGENCY_QUEUES if user.role == "leader" else (AGENCY_QUEUE,)
+        return db.and_(queue.in_(queues), WorkItem.agency_id == user.agency_id)
+    return None
 
 
 def require_work_item(user, item: WorkItem) -> None:

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 
 from ...extensions import db
 from ...models import Breach, Case, CaseAssignment, Category, Deadline, Notification, User, WorkItem, utcnow
-from ..access import AGENCY_LANE
+from ..access import AGENCY_QUEUES
 from ..errors import Forbidden
 from ..delivery.notifications import notifications_for
 from caseapp.calendar.days import LOCAL_TZ
@@ -173,7 +173,7 @@ def _handlers(case_ids: list[int], agency_id: int) -> dict[int, str]:
         db.select(WorkItem.case_id, User.username)
         .join(User, User.id == WorkItem.claimed_by_id)
         .where(WorkItem.case_id.in_(case_ids), WorkItem.state == "open",
-               WorkItem.lane == AGENCY_LANE, WorkItem.agency_id == agency_id))
+               WorkItem.queue.in_(AGENCY_QUEUES), WorkItem.agency_id == agency_id))
     return {case_id: username for case_id, username in rows}
 
 
