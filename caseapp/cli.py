@@ -46,14 +46,16 @@ def parse_day(text: str) -> date:
 @click.argument("phase")
 @click.option("--working", required=True, help="ISO-8601 duration on a working day, e.g. PT2H")
 @click.option("--dayoff", required=True, help="ISO-8601 duration on a day off, e.g. PT12H")
+@click.option("--label", default=None, help="what people read for the phase, in Vietnamese")
+@click.option("--label-en", "label_en", default=None, help="the same in English")
 @click.option("--apply-to-running", is_flag=True,
               help="also recompute pending deadlines of running cases from their phase start")
-def sla_set(phase, working, dayoff, apply_to_running):
-    """Change the durations allowed for a phase."""
+def sla_set(phase, working, dayoff, label, label_en, apply_to_running):
+    """Set the durations allowed for a phase; a new phase name (e.g. site_visit) creates it."""
     from .services.administration.sla_settings import set_policy
     from .services.cases.recompute import recompute_for_phase
     try:
-        row = set_policy(phase, working, dayoff)
+        row = set_policy(phase, working, dayoff, label=label, label_en=label_en)
     except ServiceError as exc:
         _fail(exc)
     click.echo(f"{row.phase}: working {row.working_duration}, day off {row.dayoff_duration}")
@@ -65,9 +67,9 @@ def sla_set(phase, working, dayoff, apply_to_running):
 @sla_cli.command("list")
 def sla_list():
     """Show every SLA policy."""
-    from .services.administration.sla_settings import load_policies
+    from .services.administration.sla_settings import load_policies, phase_label
     for phase, policy in sorted(load_policies().items()):
-        click.echo(f"{phase}\tworking {policy.working}\tday off {policy.dayoff}")
+        click.echo(f"{phase}\tworking {policy.working}\tday off {policy.dayoff}\t{phase_label(phase)}")
 
 
 @sla_cli.command("due")
@@ -161,7 +163,11 @@ def deploy_command(path):
         version, created = deploy_bpmn(Path(path).read_text(encoding="utf-8")) if path \
             else deploy_bundled()
     except ServiceError as exc:
-        _fail(exc)
+        problems = exc.fields.get("bpmn") or [exc.message]
+        click.echo("Error: the diagram was not deployed:", err=True)
+        for problem in problems:  # every reason at once (process_checks.deploy_problems)
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(2)
     state = "deployed" if created else "already deployed"
     click.echo(f"{version.process_id} v{version.version} {state} ({version.bpmn_sha256[:12]})")
 

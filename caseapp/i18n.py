@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, request, session, url_for
+from flask import Flask, current_app, has_request_context, request, session, url_for
 from flask_babel import gettext, lazy_gettext as _l, refresh
 from flask_login import current_user
 
@@ -34,6 +34,8 @@ ROLE_LABELS = {
     "admin": _l("Administrator"),
 }
 
+# The built-in phases' labels; a phase added by a designer gets its label from its SLA policy
+# (sla_policy.label / label_en, see services/administration/sla_settings.phase_label).
 PHASE_LABELS = {
     "dispatch": _l("Receiving and dispatching"),
     "handle": _l("Being handled by the agency"),
@@ -55,6 +57,7 @@ TASK_LABELS = {
 
 EVENT_LABELS = {
     "submitted": _l("Report received"),
+    "task_completed": _l("Task completed"),
     "dispatched": _l("Sent to an agency"),
     "rejected": _l("Not accepted by the portal"),
     "returned": _l("Returned to the portal (not within the agency's competence)"),
@@ -96,6 +99,11 @@ def select_locale() -> str:
     return chosen if chosen in LANGUAGES else "vi"
 
 
+def current_language() -> str:
+    """The UI language of this request; Vietnamese outside a request (CLI, workers, mails)."""
+    return select_locale() if has_request_context() else "vi"
+
+
 def init_i18n(app: Flask) -> None:
     """Wire Flask-Babel to our locale choice; times always in Asia/Ho_Chi_Minh."""
     babel.init_app(app, locale_selector=select_locale,
@@ -116,8 +124,11 @@ def init_i18n(app: Flask) -> None:
 
 def _fresh_locale() -> None:
     """Choose the language anew for every request, even when an app context outlives requests
-    (Flask-Babel caches the locale on `g`, which tests and CLI scripts share between requests)."""
+    (Flask-Babel caches the locale on `g`, which tests and CLI scripts share between requests).
+    The phase labels admins store are read anew for the same reason."""
+    from .services.administration.sla_settings import forget_phase_labels
     refresh()
+    forget_phase_labels()
 
 
 def _inject_locale() -> dict:
@@ -230,6 +241,9 @@ def label_for(kind: str, value) -> str:
     """The translated label of a code (phase, status, task, event…), the code itself if unknown."""
     if value in (None, ""):
         return ""
+    if kind == "phase":  # phases come from the diagrams: their labels are data (SLA policies)
+        from .services.administration.sla_settings import phase_label
+        return phase_label(value)
     return str(_LABEL_TABLES.get(kind, {}).get(value, value))
 
 

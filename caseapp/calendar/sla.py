@@ -19,6 +19,16 @@ _DURATION = re.compile(
     r"(?:(?P<seconds>\d+)S)?)?$")
 
 
+# A phase name: what a diagram passes to sla_due('...') and what `sla set PHASE` stores.
+PHASE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+PHASE_NAME_RULE = "a lowercase identifier: a letter a-z, then letters a-z, digits or _ (40 at most)"
+
+
+def is_phase_name(text: str | None) -> bool:
+    """Phases are keys in URLs, commands and diagrams: keep them plain lowercase identifiers."""
+    return bool(PHASE_NAME.match(text or ""))
+
+
 class InvalidDuration(ValueError):
     pass
 

@@ -13,6 +13,9 @@ class SlaPolicy(db.Model):
     phase: Mapped[str] = mapped_column(String(40), primary_key=True)
     working_duration: Mapped[str] = mapped_column(String(40))
     dayoff_duration: Mapped[str] = mapped_column(String(40))
+    # what people read for the phase (case pages, breaches, notifications); empty = built-in label
+    label: Mapped[str | None] = mapped_column(String(200))
+    label_en: Mapped[str | None] = mapped_column(String(200))
     updated_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 

@@ -17,10 +17,10 @@ class DeployForm(FlaskForm):
     bpmn = FileField(_l("BPMN file"), validators=[FileRequired()])
 
 
-def _page(form, version_id=None, error=None, status=200):
+def _page(form, version_id=None, error=None, status=200, problems=()):
     diagram = processes.version_diagram(current_user, version_id)
     return render_template("process/index.html", versions=processes.list_versions(current_user),
-                           diagram=diagram, form=form, error=error), status
+                           diagram=diagram, form=form, error=error, problems=problems), status
 
 
 @bp.get("/")
@@ -49,8 +49,10 @@ def deploy():
         version, created = processes.deploy_upload(current_user, raw.decode("utf-8"))
     except UnicodeDecodeError:
         return _page(form, error=_("The file is not UTF-8 text."), status=422)
-    except ValidationFailed as exc:
-        return _page(form, error=exc.message, status=422)
+    except ValidationFailed as exc:  # every reason at once (see process_checks.deploy_problems)
+        problems = exc.fields.get("bpmn", [])
+        return _page(form, error=_("The diagram was not deployed:") if problems else exc.message,
+                     status=422, problems=problems)
     if created:
         flash(_("Version %(version)s deployed: new reports start on it; running cases keep theirs.",
                 version=version.version), "success")

@@ -35,7 +35,7 @@ def test_other_roles_are_refused(seeded, client):
 
 def test_deploy_a_changed_diagram_makes_a_new_version(seeded, client):
     login(client, "designer")
-    changed = BUNDLED.replace('name="Receive and dispatch"', 'name="Receive, check and dispatch"')
+    changed = BUNDLED.replace('name="Tiếp nhận và chuyển xử lý"', 'name="Tiếp nhận, kiểm tra và chuyển xử lý"')
     assert changed != BUNDLED
     response = upload(client, changed)
     assert response.status_code == 302
@@ -57,3 +57,17 @@ def test_a_diagram_that_escapes_the_sandbox_is_refused(seeded, client):
     assert db.session.scalar(db.select(db.func.count()).select_from(ProcessVersion)) == 1
     garbage = upload(client, "<not-bpmn/>")
     assert garbage.status_code == 422
+
+
+def test_the_shipped_diagram_speaks_vietnamese_and_keeps_english(seeded):
+    from caseapp.services.administration.processes import active_version, diagram_labels, element_label
+    labels = diagram_labels(BUNDLED)
+    assert labels["dispatch"] == ("Tiếp nhận và chuyển xử lý", "Receive and dispatch")
+    assert labels["handle"] == ("Xử lý phản ánh", "Handle report")
+    assert labels["publish"] == ("Trả lời người phản ánh", "Respond to reporter")
+    assert labels["flow_reject"] == ("từ chối", "reject")
+    assert labels["Portal"][0] == "Portal"  # lanes route the queues by name
+    version = active_version()
+    assert element_label(version.id, "handle", "vi") == "Xử lý phản ánh"
+    assert element_label(version.id, "handle", "en") == "Handle report"
+    assert element_label(version.id, "nope", "en", default="x") == "x"

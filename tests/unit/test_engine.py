@@ -142,7 +142,7 @@ def test_compile_refuses_external_entities():
     evil = BPMN.replace('<?xml version="1.0" encoding="UTF-8"?>',
                         '<?xml version="1.0" encoding="UTF-8"?>\n'
                         '<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>')
-    evil = evil.replace('name="Closed"', 'name="&x;"')
+    evil = evil.replace('name="Đã trả lời"', 'name="&x;"')
     try:
         compiled = compile_bpmn(evil)
     except BpmnValidationError:
@@ -155,7 +155,7 @@ def test_compile_refuses_external_entities():
 def test_start_makes_dispatch_ready_with_its_deadline(runner, services, clock):
     snap = runner.start({"tracking_code": "PA-1", "category": "weather"})
     task = ready(snap, "dispatch")
-    assert (task.lane, task.form_key, task.name) == ("Portal", "dispatch", "Receive and dispatch")
+    assert (task.lane, task.form_key, task.name) == ("Portal", "dispatch", "Tiếp nhận và chuyển xử lý")
     assert [t.bpmn_id for t in snap.pending_timers] == ["dispatch_deadline"]
     timer = snap.pending_timers[0]
     assert timer.due_at == START + timedelta(hours=2)

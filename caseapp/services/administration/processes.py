@@ -3,32 +3,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...engine import BpmnValidationError, EngineError, ProcessRunner, compile_bpmn
+from lxml import etree
+
+from ...engine import EngineError, ProcessRunner, compile_bpmn
 from ...extensions import db
 from ...models import ProcessVersion, utcnow
 from ..cases.audit import record_admin_change
 from ..errors import NotFound, ValidationFailed
 from ..cases.replies import rejection_reply
+from .process_checks import MAIN_PROCESS, deploy_problems
 from .sla_settings import DAY_TEXT, POLICY_TEXT, DueCalculator
 
 BPMN_DIR = Path(__file__).resolve().parents[3] / "bpmn"
-MAIN_PROCESS = "field_report"
-REQUIRED_FORM_KEYS = {"dispatch", "handle", "publish"}
 
 
 def deploy_bpmn(xml: str, actor=None) -> tuple[ProcessVersion, bool]:
     """Validate and store a BPMN version; the same XML twice is one version."""
     try:
         compiled = compile_bpmn(xml)
-    except BpmnValidationError as exc:
+    except EngineError as exc:  # BpmnValidationError included
         raise ValidationFailed(f"BPMN rejected: {exc}", {"bpmn": [str(exc)]}) from exc
-    except EngineError as exc:
-        raise ValidationFailed(f"BPMN rejected: {exc}", {"bpmn": [str(exc)]}) from exc
-    keys = {t.form_key for t in compiled.user_tasks}
-    missing = REQUIRED_FORM_KEYS - keys
-    if compiled.process_id == MAIN_PROCESS and missing:
-        raise ValidationFailed("BPMN rejected: missing form keys " + ", ".join(sorted(missing)),
-                               {"bpmn": [f"missing user tasks with form keys {sorted(missing)}"]})
+    problems = deploy_problems(compiled)
+    if problems:
+        raise ValidationFailed("BPMN rejected: " + "; ".join(problems), {"bpmn": problems})
     existing = db.session.scalars(db.select(ProcessVersion).where(
         ProcessVersion.process_id == compiled.process_id,
         ProcessVersion.bpmn_sha256 == compiled.bpmn_sha256)).first()
@@ -103,6 +100,50 @@ def runner_for(version_id: int, sla_due: DueCalculator | None = None) -> Process
 def forget_cached_specs() -> None:
     """Drop cached specs (tests reuse version ids across databases)."""
     _spec_by_version.clear()
+    _labels_by_version.clear()
+
+
+# ---- what people read: the diagram's element names ----------------------------------
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+_labels_by_version: dict[int, dict[str, tuple[str, str | None]]] = {}
+
+
+def diagram_labels(xml: str | bytes) -> dict[str, tuple[str, str | None]]:
+    """bpmn id -> (name, English label): `name` is Vietnamese, English is the element's
+    camunda:property label_en (so a designer names a step in both languages in the modeler)."""
+    data = xml.encode("utf-8") if isinstance(xml, str) else xml
+    root = etree.fromstring(data, parser=_SAFE_XML)
+    labels = {}
+    for element in root.iter(f"{{{BPMN_NS}}}*"):
+        ident, name = element.get("id"), element.get("name")
+        if not ident or not name:
+            continue
+        label_en = None
+        for prop in element.iterfind(f"{{{BPMN_NS}}}extensionElements/{{{CAMUNDA_NS}}}properties/"
+                                     f"{{{CAMUNDA_NS}}}property"):
+            if prop.get("name") == "label_en" and prop.get("value"):
+                label_en = prop.get("value")
+        labels[ident] = (name, label_en)
+    return labels
+
+
+def element_label(version_id: int, bpmn_id: str, lang: str | None = None,
+                  default: str = "") -> str:
+    """The name of a step of a deployed version in the UI language (English: label_en)."""
+    from ...i18n import current_language
+    labels = _labels_by_version.get(version_id)
+    if labels is None:
+        xml = db.session.scalar(db.select(ProcessVersion.bpmn_xml).where(
+            ProcessVersion.id == version_id))
+        labels = diagram_labels(xml) if xml else {}
+        _labels_by_version[version_id] = labels
+    name, label_en = labels.get(bpmn_id, (None, None))
+    if (lang or current_language()) == "en" and label_en:
+        return label_en
+    return name or default
 
 
 DESIGN_ROLES = ("designer", "admin")

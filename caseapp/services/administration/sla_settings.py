@@ -5,11 +5,14 @@ import threading
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask import g, has_request_context
+from flask_babel import force_locale
 
 from ...extensions import db
 from ...models import CalendarDay, SlaPolicy, utcnow
 from caseapp.calendar.days import BusinessCalendar
-from caseapp.calendar.sla import DEFAULT_POLICIES, InvalidDuration, Policy, due_at, parse_duration
+from caseapp.calendar.sla import (DEFAULT_POLICIES, PHASE_NAME_RULE, InvalidDuration, Policy, due_at,
+                                  is_phase_name, parse_duration)
 from ..cases.audit import record_admin_change
 from ..errors import NotFound, ValidationFailed
 
@@ -127,8 +130,12 @@ def ensure_default_policies() -> None:
     db.session.commit()
 
 
-def set_policy(phase: str, working: str, dayoff: str, actor=None) -> SlaPolicy:
-    """Admins change durations without touching the BPMN."""
+def set_policy(phase: str, working: str, dayoff: str, actor=None,
+               label: str | None = None, label_en: str | None = None) -> SlaPolicy:
+    """Admins change durations without touching the BPMN; a new phase name creates its policy.
+
+    `label`/`label_en`: what people read for the phase (None keeps the stored one, "" clears it).
+    """
     errors = {}
     for name, value in (("working", working), ("dayoff", dayoff)):
         try:
@@ -136,22 +143,81 @@ def set_policy(phase: str, working: str, dayoff: str, actor=None) -> SlaPolicy:
         except InvalidDuration as exc:
             errors[name] = [str(exc)]
     phase = (phase or "").strip()
-    if not phase or not phase.replace("_", "").isalnum():
-        errors["phase"] = ["a phase name of letters, digits and _"]
+    if not is_phase_name(phase):
+        errors["phase"] = [f"{phase!r} is not a phase name: use {PHASE_NAME_RULE}, e.g. site_visit"]
+    for name, value in (("label", label), ("label_en", label_en)):
+        if value is not None and len(value.strip()) > 200:
+            errors[name] = ["at most 200 characters"]
     if errors:
         raise ValidationFailed("invalid SLA policy", errors)
     row = db.session.get(SlaPolicy, phase)
-    before = None if row is None else {"working": row.working_duration, "dayoff": row.dayoff_duration}
+    before = None if row is None else _policy_dict(row)
     if row is None:
         row = SlaPolicy(phase=phase)
         db.session.add(row)
     row.working_duration = working.strip().upper()
     row.dayoff_duration = dayoff.strip().upper()
+    if label is not None:
+        row.label = label.strip() or None
+    if label_en is not None:
+        row.label_en = label_en.strip() or None
     row.updated_at = utcnow()
-    record_admin_change(actor, "sla.set", phase, {"before": before,
-                        "after": {"working": row.working_duration, "dayoff": row.dayoff_duration}})
+    record_admin_change(actor, "sla.set", phase, {"before": before, "after": _policy_dict(row)})
     db.session.commit()
+    g.pop(_LABELS_KEY, None)
     return row
+
+
+def _policy_dict(row: SlaPolicy) -> dict:
+    values = {"working": row.working_duration, "dayoff": row.dayoff_duration}
+    if row.label or row.label_en:
+        values.update(label=row.label, label_en=row.label_en)
+    return values
+
+
+# ---- phase labels ----------------------------------------------------------------
+
+_LABELS_KEY = "sla_phase_labels"
+
+
+def stored_phase_labels() -> dict[str, tuple[str | None, str | None]]:
+    """phase -> (label, label_en) as stored, read once per request (or per app context)."""
+    labels = g.get(_LABELS_KEY)
+    if labels is None:
+        with db.session.no_autoflush:
+            rows = db.session.execute(db.select(SlaPolicy.phase, SlaPolicy.label, SlaPolicy.label_en)
+                                      .where(db.or_(SlaPolicy.label.is_not(None),
+                                                    SlaPolicy.label_en.is_not(None)))).all()
+        labels = {phase: (label, label_en) for phase, label, label_en in rows}
+        setattr(g, _LABELS_KEY, labels)
+    return labels
+
+
+def forget_phase_labels() -> None:
+    """Labels are read anew by the next request (called before every request)."""
+    g.pop(_LABELS_KEY, None)
+
+
+def phase_label(phase: str, lang: str | None = None) -> str:
+    """What people read for a phase, in `lang` (default: the UI language, else Vietnamese).
+
+    The SLA policy's label (label_en in English) wins; else the built-in translated label of
+    caseapp/i18n.py PHASE_LABELS; else the other language's stored label; else the phase name.
+    """
+    from ...i18n import PHASE_LABELS, current_language
+    if not phase:
+        return ""
+    lang = lang or current_language()
+    label, label_en = stored_phase_labels().get(phase, (None, None))
+    own, other = (label_en, label) if lang == "en" else (label, label_en)
+    if own:
+        return own
+    if phase in PHASE_LABELS:
+        if has_request_context() and lang == current_language():
+            return str(PHASE_LABELS[phase])
+        with force_locale(lang):  # a mail or a command: no request to take the language from
+            return str(PHASE_LABELS[phase])
+    return other or phase
 
 
 def declare_day(day: date, kind: str, note: str | None = None, actor=None) -> CalendarDay:

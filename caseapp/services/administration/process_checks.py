@@ -1,0 +1,77 @@
+"""Every reason to refuse deploying a compiled diagram, in one place (web upload, CLI, seed).
+
+The engine has already refused what it cannot run (bad XML, schema, sandbox); these checks are
+about this application: the built-in steps the main process needs, a queue for every user task,
+a form the app can show for every user task, and an SLA policy for every phase the diagram names
+with sla_due('<phase>').
+"""
+from __future__ import annotations
+
+import json
+import re
+
+from caseapp.calendar.sla import PHASE_NAME_RULE, is_phase_name
+
+from ...engine import CompiledProcess
+from ...engine.analysis import queue_problems
+from ..cases.task_forms import form_problems
+from .sla_settings import load_policies
+
+MAIN_PROCESS = "field_report"
+REQUIRED_FORM_KEYS = {"dispatch", "handle", "publish"}
+_SLA_DUE_CALL = re.compile(r"""sla_due\(\s*(['"])(?P<phase>[^'"]*)\1""")
+
+
+def sla_phases(compiled: CompiledProcess) -> list[str]:
+    """The phases a diagram names: every sla_due('<phase>') in its timers, scripts, conditions."""
+    found: set[str] = set()
+
+    def walk(value) -> None:
+        if isinstance(value, str):
+            found.update(m.group("phase") for m in _SLA_DUE_CALL.finditer(value))
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(json.loads(compiled.spec_json))
+    return sorted(found)
+
+
+def sla_set_command(phase: str) -> str:
+    """The exact command that creates a phase's policy (durations to adapt)."""
+    return f"flask --app wsgi sla set {phase} --working PT8H --dayoff PT24H"
+
+
+def phase_problems(compiled: CompiledProcess, policies=None) -> list[str]:
+    """A phase without an SLA policy would break every case reaching it: name it and its fix."""
+    policies = load_policies() if policies is None else policies
+    problems = []
+    for phase in sla_phases(compiled):
+        if not is_phase_name(phase):
+            problems.append(f"the phase {phase!r} in sla_due(...) is not a valid phase name "
+                            f"({PHASE_NAME_RULE})")
+        elif phase not in policies:
+            problems.append(f"the phase '{phase}' has no SLA policy; create it with: "
+                            f"{sla_set_command(phase)} (adapt the durations), "
+                            f"or in Administration > SLA deadlines > New phase")
+    return problems
+
+
+def built_in_step_problems(compiled: CompiledProcess) -> list[str]:
+    """The main process must keep the built-in steps the application handles in code."""
+    if compiled.process_id != MAIN_PROCESS:
+        return []
+    missing = REQUIRED_FORM_KEYS - {t.form_key for t in compiled.user_tasks}
+    return [f"missing user tasks with form keys {sorted(missing)}"] if missing else []
+
+
+def deploy_problems(compiled: CompiledProcess, policies=None) -> list[str]:
+    """Every reason to refuse this diagram, so the designer fixes them all in one go."""
+    problems = built_in_step_problems(compiled)
+    problems += queue_problems(compiled.user_tasks)
+    problems += form_problems(compiled)
+    problems += phase_problems(compiled, policies)
+    return problems
