@@ -9,6 +9,7 @@ from .errors import (
     TaskDataError,
     TaskNotReady,
 )
+from .forms import FIELD_TYPES, FormFieldSpec, TaskFormSpec, UserTaskForm, process_forms
 from .runner import ProcessRunner
 from .types import (
     CompiledProcess,
@@ -26,7 +27,9 @@ __all__ = [
     "CompiledProcess",
     "Effect",
     "EngineError",
+    "FIELD_TYPES",
     "FiredTimer",
+    "FormFieldSpec",
     "PendingTimer",
     "ProcessRunner",
     "ReadyTask",
@@ -34,8 +37,11 @@ __all__ = [
     "ScriptValidationError",
     "Snapshot",
     "TaskDataError",
+    "TaskFormSpec",
     "TaskNotReady",
     "TimerInfo",
+    "UserTaskForm",
     "UserTaskInfo",
     "compile_bpmn",
+    "process_forms",
 ]

@@ -17,6 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 from . import sandbox
 from . import snapshot as view
 from .errors import EngineError, TaskDataError, TaskNotReady
+from .forms import TaskFormSpec, form_of
 from .script_engine import SandboxScriptEngine
 from .serialization import load_spec, new_workflow, workflow_from_json, workflow_to_json
 from .types import FiredTimer, Snapshot
@@ -122,6 +123,10 @@ class ProcessRunner:
             return workflow
 
         return self._run(operate)
+
+    def task_form(self, bpmn_id: str) -> TaskFormSpec | None:
+        """The form of a user task of this process (key and formData fields), for views and APIs."""
+        return form_of(self.loaded, bpmn_id)
 
     def inspect(self, state_json: str) -> Snapshot:
         """A read-only view of a saved state (nothing is run, the state string is returned as is)."""

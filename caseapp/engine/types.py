@@ -12,6 +12,8 @@ class UserTaskInfo:
     name: str
     lane: str | None
     form_key: str | None
+    queue: str | None = None             # camunda:candidateGroups, else the lane in lower case
+    candidate_groups: str | None = None  # camunda:candidateGroups as written
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class ReadyTask:
     name: str
     lane: str | None
     form_key: str | None
+    queue: str | None = None  # camunda:candidateGroups, else the lane in lower case
 
 
 @dataclass(frozen=True)

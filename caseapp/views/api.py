@@ -10,6 +10,7 @@ from ..models import Agency, Case, Category
 from ..services.reads import queries
 from ..services.cases import submission as reports
 from ..services.cases import tasks as work_items
+from ..services.cases.task_forms import fields_for_item
 from ..services.errors import ValidationFailed
 from ..services.delivery.notifications import notifications_for
 from ..services.reads.queries import QueueFilters
@@ -101,7 +102,8 @@ def list_work_items():
 @bp.get("/work-items/<item_id>")
 @staff_required
 def get_work_item(item_id):
-    return jsonify(queries.work_item_dict(work_items.get_work_item(g.user, item_id)))
+    item = work_items.get_work_item(g.user, item_id)
+    return jsonify({**queries.work_item_dict(item), "fields": fields_for_item(item)})
 
 
 @bp.post("/work-items/<item_id>/claim")

@@ -1,7 +1,7 @@
 """Staff work queues and task pages."""
 from __future__ import annotations
 
-from flask import (Blueprint, abort, flash, make_response, redirect, render_template, request,
+from flask import (Blueprint, flash, make_response, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -9,10 +9,11 @@ from flask_login import current_user, login_required
 from forms.messages import apply_service_errors, translate_error
 from forms.registry import FORMS, build_form, form_data
 
-from ..i18n import label_for, localname
+from ..i18n import current_language, label_for, localname
 from ..services.reads import queries
 from ..services.reads import reference
 from ..services.cases import tasks as work_items
+from ..services.cases import task_forms
 from ..services.errors import Conflict, ValidationFailed
 from ..services.reads.queries import QueueFilters
 from .redirects import local_url
@@ -59,9 +60,16 @@ def _current_args(**changes) -> dict:
     return {k: v for k, v in args.items() if v not in (None, "")}
 
 
-def _task_choices(user) -> list[tuple[str, str]]:
-    keys = ("dispatch", "publish") if user.role in ("operator", "supervisor") else ("handle",)
-    return [(key, label_for("task", key)) for key in keys]
+def _task_choices(user, selected: str | None) -> list[tuple[str, str]]:
+    """The tasks open in the user's queues (from the BPMN), by their translated label or name."""
+    tasks = queries.queue_tasks(user)
+    if selected and selected not in dict(tasks):  # the filter in use stays on show
+        tasks.append((selected, selected))
+    choices = []
+    for key, name in tasks:
+        label = label_for("task", key)
+        choices.append((key, name if label == key else label))
+    return choices
 
 
 def _queue_context() -> dict:
@@ -73,7 +81,7 @@ def _queue_context() -> dict:
             "filters": filters, "sort": request.args.get("sort") or "due_at",
             "categories": reference.by_code(categories),
             "category_choices": [(c["code"], localname(c)) for c in categories if c["active"]],
-            "task_choices": _task_choices(current_user), "args": _current_args(),
+            "task_choices": _task_choices(current_user, filters.task), "args": _current_args(),
             "current_args": _current_args, "refresh_seconds": REFRESH_SECONDS,
             "here": request.full_path.rstrip("?")}
 
@@ -151,9 +159,11 @@ def task(item_id):
     item = work_items.get_work_item(current_user, item_id)
     row = queries.work_item_dict(item)
     detail = queries.case_detail(current_user, row["tracking_code"])
-    if item.form_key not in FORMS:
-        abort(404)
-    form = build_form(item.form_key, agencies=_agency_choices(detail), case=detail)
+    form_spec = None
+    if item.form_key not in FORMS:  # generated from the BPMN's camunda:formData (404 if none)
+        form_spec = task_forms.form_for(item.case.process_version_id, item.bpmn_id, item.form_key)
+    form = build_form(item.form_key, agencies=_agency_choices(detail), case=detail,
+                      form_spec=form_spec, language=current_language())
     problems: list[str] = []
     conflict = None
     status = 200
@@ -186,6 +196,7 @@ def task(item_id):
     agencies = reference.by_code(reference.agencies(active_only=False))
     return render_template("work/task.html", item=row, case=detail, form=form,
                            problems=problems, conflict=conflict, form_key=item.form_key,
+                           generated=form_spec is not None,
                            categories=categories, agencies=agencies,
                            task_open=item.state == "open"), status
 
@@ -199,4 +210,6 @@ def _done_message(form) -> str:
     if form.form_key == "handle":
         return _("The report was returned to the portal.") if action == "return" else \
             _("The result was sent to the portal.")
-    return _("The reply was published.")
+    if form.form_key == "publish":
+        return _("The reply was published.")
+    return _("The task was completed.")

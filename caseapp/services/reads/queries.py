@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from ...extensions import db
 from ...models import (Agency, Breach, Case, CaseEvent, CasePhoto, Category, Deadline, User,
                       WorkItem, utcnow)
-from ..access import AGENCY_LANE, PORTAL_LANE, require_case, sees_reporter_identity
+from ..access import AGENCY_QUEUES, queue_condition, require_case, sees_reporter_identity
 from ..cases.audit import record_case_event
+from ..cases.task_forms import add_readable_values
 from ..errors import Forbidden, ValidationFailed
+from ..administration.processes import element_label
 from ..cases.submission import get_by_tracking_code
 
 SORTABLE = {"due_at": WorkItem.due_at, "created_at": WorkItem.created_at}
@@ -31,12 +33,10 @@ def queue_query(user, filters: QueueFilters):
     """The caller's open work items as a query on the work_item index alone (plus case columns)."""
     query = (db.select(WorkItem).join(Case, Case.id == WorkItem.case_id)
              .where(WorkItem.state == "open"))
-    if user.role in ("operator", "supervisor"):
-        query = query.where(WorkItem.lane == PORTAL_LANE)
-    elif user.role in ("officer", "leader") and user.agency_id:
-        query = query.where(WorkItem.lane == AGENCY_LANE, WorkItem.agency_id == user.agency_id)
-    else:
+    mine = queue_condition(user)  # exactly the items the caller may act on
+    if mine is None:
         raise Forbidden("only portal and agency staff have a work queue")
+    query = query.where(mine)
     now = utcnow()
     if filters.task:
         query = query.where(WorkItem.bpmn_id == filters.task)
@@ -58,6 +58,17 @@ def queue_query(user, filters: QueueFilters):
         raise ValidationFailed("unknown sort", {"sort": [f"one of {', '.join(SORTABLE)}"]})
     order = column.desc() if filters.descending else column.asc()
     return query.order_by(column.is_(None), order, WorkItem.created_at, WorkItem.id)
+
+
+def queue_tasks(user) -> list[tuple[str, str]]:
+    """(BPMN id, name) of the tasks now open in the caller's queue: the task filter's choices."""
+    mine = queue_condition(user)
+    if mine is None:
+        return []
+    rows = db.session.execute(db.select(WorkItem.bpmn_id, db.func.max(WorkItem.task_name))
+                              .where(WorkItem.state == "open", mine)
+                              .group_by(WorkItem.bpmn_id).order_by(WorkItem.bpmn_id))
+    return [(bpmn_id, name or bpmn_id) for bpmn_id, name in rows]
 
 
 def work_queue(user, filters: QueueFilters) -> tuple[list[dict], int]:
@@ -84,12 +95,15 @@ def work_item_dict(item: WorkItem, names: dict | None = None) -> dict:
         names = _usernames([item.claimed_by_id])
     case = item.case
     return {"id": item.id, "tracking_code": case.tracking_code, "task": item.bpmn_id,
-            "task_name": item.task_name, "form": item.form_key, "title": case.title,
+            # the diagram's name of the step, in the UI language (label_en in English)
+            "task_name": element_label(case.process_version_id, item.bpmn_id, default=item.task_name),
+            "form": item.form_key, "title": case.title,
             "category": case.category.code, "urgent": bool(case.urgent),
             "created_at": iso(item.created_at), "due_at": iso(item.due_at),
             "overdue": bool(item.due_at and item.due_at < now),
             "claimed_by": names.get(item.claimed_by_id), "state": item.state,
-            "agency": case.current_agency.code if item.lane == AGENCY_LANE and case.current_agency else None}
+            "queue": item.queue,
+            "agency": case.current_agency.code if item.queue in AGENCY_QUEUES and case.current_agency else None}
 
 
 def iso(value) -> str | None:
@@ -121,8 +135,13 @@ def case_detail(user, tracking_code: str) -> dict:
                                 .order_by(CasePhoto.id))
     breaches = db.session.scalars(db.select(Breach).where(Breach.case_id == case.id)
                                   .order_by(Breach.fired_at))
+    audit = [{"at": iso(e.at), "actor": e.actor_label, "kind": e.kind,
+              "phase_before": e.phase_before, "phase_after": e.phase_after,
+              "public": e.public, "detail": dict(e.detail or {})} for e in events]
+    add_readable_values(case.process_version_id, audit)  # task_completed: labelled values
     return {
         "tracking_code": case.tracking_code, "status": case.status, "phase": case.phase,
+        "phase_name": element_label(case.process_version_id, case.phase) if case.phase else "",
         "category": case.category.code, "category_name": case.category.name,
         "description": case.description, "address": case.address, "lat": case.lat,
         "lon": case.lon, "urgent": bool(case.urgent), "created_at": iso(case.created_at),
@@ -142,9 +161,7 @@ def case_detail(user, tracking_code: str) -> dict:
         "breaches": [{"phase": b.phase, "due_at": iso(b.due_at), "fired_at": iso(b.fired_at)}
                      for b in breaches],
         "photos": list(photos),
-        "audit": [{"at": iso(e.at), "actor": e.actor_label, "kind": e.kind,
-                   "phase_before": e.phase_before, "phase_after": e.phase_after,
-                   "public": e.public, "detail": dict(e.detail or {})} for e in events],
+        "audit": audit,
     }
 
 
