@@ -132,6 +132,10 @@ class SlaPolicyForm(FlaskForm):
     dayoff = StringField(_l("Deadline on a day off"),
                          validators=[InputRequired(REQUIRED), Length(max=40, message=TOO_LONG), iso_duration],
                          description=_l("ISO-8601 duration, e.g. PT12H = 12 hours."))
+    label = StringField(_l("Label (Vietnamese)"), validators=[Optional(), Length(max=200, message=TOO_LONG)],
+                        description=_l("What people read for this phase on case pages, breaches "
+                                       "and notifications. Empty: the built-in label, else the phase name."))
+    label_en = StringField(_l("Label (English)"), validators=[Optional(), Length(max=200, message=TOO_LONG)])
     apply_to_running = BooleanField(
         _l("Apply to running cases"),
         description=_l("Recompute the pending deadlines of this phase from their start."))
@@ -140,8 +144,9 @@ class SlaPolicyForm(FlaskForm):
 class SlaPolicyCreateForm(SlaPolicyForm):
     phase = StringField(_l("Phase"), validators=[
         InputRequired(REQUIRED), Length(max=40, message=TOO_LONG),
-        Regexp(r"^\s*[A-Za-z0-9_]+\s*$", message=_l("Use letters, digits and _ only."))],
-                        description=_l("The name used in the process diagram, e.g. sla_due('phase')."))
+        Regexp(r"^\s*[a-z][a-z0-9_]*\s*$",
+               message=_l("Use a lowercase letter, then lowercase letters, digits or _ (e.g. site_visit)."))],
+                        description=_l("The name used in the process diagram, e.g. sla_due('site_visit')."))
 
 
 class CalendarDayForm(FlaskForm):

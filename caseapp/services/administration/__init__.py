@@ -1,1 +1,1 @@
-"""Administration: agencies, users, categories, SLA policies, the calendar, process versions."""
+"""Administration: reference data, users, SLA policies and the calendar, the audit log, process versions and their deploy checks."""
