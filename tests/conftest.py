@@ -152,3 +152,15 @@ def users(seeded):
     from caseapp.extensions import db
     from caseapp.models import User
     return {u.username: u for u in db.session.scalars(db.select(User))}
+
+
+TIERS = ("unit", "integration", "browser")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Each test carries its tier's marker (its folder), so `-m unit` etc. select a tier."""
+    for item in items:
+        parts = item.path.parts
+        for tier in TIERS:
+            if tier in parts:
+                item.add_marker(getattr(pytest.mark, tier))
