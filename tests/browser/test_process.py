@@ -28,7 +28,7 @@ def test_designer_sees_the_diagram_and_deploys(new_context, live_server, shot, t
 
     good = tmp_path / "good.bpmn"
     good.write_text(BUNDLED.read_text("utf-8").replace(
-        'name="Tiếp nhận và chuyển xử lý"', 'name="Tiếp nhận, kiểm tra và chuyển xử lý"'), "utf-8")
+        'name="Đã trả lời"', 'name="Đã trả lời người phản ánh"'), "utf-8")
     page.set_input_files("#bpmn", str(good))
     page.click("#deploy-button")
     expect(page.locator("#process-versions")).to_contain_text("field_report v2")

@@ -14,11 +14,11 @@ from caseapp.calendar.sla import PHASE_NAME_RULE, is_phase_name
 
 from ...engine import CompiledProcess
 from ...engine.analysis import queue_problems
+from ..cases.steps import BUILT_IN
 from ..cases.task_forms import form_problems
 from .sla_settings import load_policies
 
 MAIN_PROCESS = "field_report"
-REQUIRED_FORM_KEYS = {"dispatch", "handle", "publish"}
 _SLA_DUE_CALL = re.compile(r"""sla_due\(\s*(['"])(?P<phase>[^'"]*)\1""")
 
 
@@ -64,7 +64,7 @@ def built_in_step_problems(compiled: CompiledProcess) -> list[str]:
     """The main process must keep the built-in steps the application handles in code."""
     if compiled.process_id != MAIN_PROCESS:
         return []
-    missing = REQUIRED_FORM_KEYS - {t.form_key for t in compiled.user_tasks}
+    missing = set(BUILT_IN) - {t.form_key for t in compiled.user_tasks}
     return [f"missing user tasks with form keys {sorted(missing)}"] if missing else []
 
 

@@ -13,7 +13,6 @@ from ..access import AGENCY_QUEUES
 from ..administration.sla_settings import phase_label
 from ..delivery.notifications import notify_role
 
-AGENCY_QUEUES = ("agency", "agency_leader")  # worked by the case's current agency
 # how a breach notice names the built-in phases; a designer's phase by its label (SLA policy)
 _BREACH_WORDING = {"dispatch": "tiếp nhận và chuyển xử lý", "handle": "xử lý",
                    "return": "trả lại phản ánh không thuộc thẩm quyền", "publish": "phản hồi kết quả"}

@@ -9,15 +9,13 @@ import dataclasses
 import re
 from datetime import date
 
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext
 
 from ...engine import EngineError, FormFieldSpec, TaskFormSpec, process_forms
-from ...i18n import DATE_FORMAT, REJECT_REASON_LABELS, current_language, localname
+from ...i18n import DATE_FORMAT, current_language
 from ..errors import NotFound, ValidationFailed
-from ..reads import reference
-from .validation import LIMITS, clean_task_data
+from .steps import BUILT_IN, is_built_in
 
-BUILTIN_FORM_KEYS = ("dispatch", "handle", "publish")
 MAX_TEXT = 2000  # a generated text field without maxlength holds at most this many characters
 # names a generated field may not take: what scripts call (the engine's notify and the functions
 # administration.processes.runner_for gives them) and the attributes of a WTForms form
@@ -29,21 +27,11 @@ RESERVED_FIELD_IDS = frozenset({
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INTEGER = re.compile(r"^\s*[+-]?\d{1,18}\s*$")
 
-# built-in fields required only with a given answer to another field: field -> {field: value}
-REQUIRED_WHEN = {
-    ("dispatch", "agency"): {"action": "dispatch"},
-    ("dispatch", "reject_reason"): {"action": "reject"},
-    ("dispatch", "duplicate_of"): {"reject_reason": "duplicate"},
-    ("handle", "result"): {"action": "resolve"},
-    ("handle", "return_reason"): {"action": "return"},
-}
-
-
 # -- which form ---------------------------------------------------------------------------------
 
 def form_for(process_version_id: int, bpmn_id: str, form_key: str | None) -> TaskFormSpec:
     """The form a user task shows: a built-in step's, or the fields its BPMN declares."""
-    if form_key in BUILTIN_FORM_KEYS:
+    if is_built_in(form_key):
         return builtin_form(form_key)
     form = _runner(process_version_id).task_form(bpmn_id)
     if form is None or not form.fields or form.key != form_key:
@@ -52,41 +40,10 @@ def form_for(process_version_id: int, bpmn_id: str, form_key: str | None) -> Tas
 
 
 def builtin_form(form_key: str) -> TaskFormSpec:
-    """A built-in step's fields with the constraints validation.clean_* apply (current language)."""
-    def text(field_id, label, required=False):
-        low, high = LIMITS[field_id]
-        return FormFieldSpec(id=field_id, type="string", label=str(label), required=required,
-                             minlength=low or None, maxlength=high)
-
-    def enum(field_id, label, options, required=False):
-        return FormFieldSpec(id=field_id, type="enum", label=str(label), required=required,
-                             options=tuple((key, str(name)) for key, name in options))
-
-    if form_key == "dispatch":
-        agencies = [(a["code"], localname(a)) for a in reference.agencies()]
-        return TaskFormSpec(key=form_key, fields=(
-            enum("action", _l("Decision"), [("dispatch", _l("Send to an agency")),
-                                            ("reject", _l("Reject the report"))], required=True),
-            enum("agency", _l("Handling agency"), agencies),
-            FormFieldSpec(id="urgent", type="boolean",
-                          label=str(_l("Urgent: contact the agency's leader now"))),
-            text("note", _l("Note for the agency")),
-            enum("reject_reason", _l("Reason for rejecting"), REJECT_REASON_LABELS.items()),
-            FormFieldSpec(id="duplicate_of", type="string", maxlength=20,
-                          label=str(_l("Tracking code of the original report"))),
-        ))
-    if form_key == "handle":
-        return TaskFormSpec(key=form_key, fields=(
-            enum("action", _l("Outcome"), [
-                ("resolve", _l("Handled: report the result")),
-                ("return", _l("Not within our competence: return to the portal"))], required=True),
-            text("result", _l("Result of the handling")),
-            text("return_reason", _l("Why it is not within your competence")),
-        ))
-    if form_key == "publish":
-        return TaskFormSpec(key=form_key, fields=(
-            text("public_response", _l("Reply to the reporter"), required=True),))
-    raise NotFound(f"no built-in form {form_key!r}")
+    """A built-in step's fields (current language), as its step module describes them."""
+    if not is_built_in(form_key):
+        raise NotFound(f"no built-in form {form_key!r}")
+    return TaskFormSpec(key=form_key, fields=BUILT_IN[form_key].fields())
 
 
 def _runner(process_version_id: int):
@@ -120,7 +77,7 @@ def describe_fields(form: TaskFormSpec) -> list[dict]:
         for name in ("default", "min", "max", "minlength", "maxlength"):
             if getattr(field, name) is not None:
                 entry[name] = getattr(field, name)
-        when = REQUIRED_WHEN.get((form.key, field.id))
+        when = BUILT_IN[form.key].required_when.get(field.id) if is_built_in(form.key) else None
         if when:
             entry["required_when"] = dict(when)
         described.append(entry)
@@ -140,8 +97,8 @@ def clean_submission(process_version_id: int, bpmn_id: str, form_key: str | None
     """Check a task's submission against its form: the typed, JSON-safe values by field id."""
     if not isinstance(data, dict):
         raise ValidationFailed("the body must be a JSON object")
-    if form_key in BUILTIN_FORM_KEYS:
-        return clean_task_data(form_key, data, case)
+    if is_built_in(form_key):
+        return BUILT_IN[form_key].clean(data, case)
     return clean_fields(form_for(process_version_id, bpmn_id, form_key), data)
 
 
@@ -251,7 +208,7 @@ def add_readable_values(process_version_id: int, audit: list[dict]) -> None:
 def _form_or_none(process_version_id: int, bpmn_id) -> TaskFormSpec | None:
     try:
         form = _runner(process_version_id).task_form(bpmn_id)
-        if form is not None and form.key in BUILTIN_FORM_KEYS:
+        if form is not None and is_built_in(form.key):
             return builtin_form(form.key)
         return form
     except (NotFound, EngineError):  # a page showing history must not fail on an old version
@@ -294,11 +251,11 @@ def form_problems(compiled) -> list[str]:
     problems = []
     for task in process_forms(compiled.spec_json):
         where = f"user task '{task.bpmn_id}' ({task.name})"
-        if task.form is None or task.form.key in BUILTIN_FORM_KEYS:
+        if task.form is None or is_built_in(task.form.key):
             continue  # no key: the compiler refuses it; built-in keys use their own forms
         if not task.form.fields and not task.problems:
             problems.append(f"{where}: form key '{task.form.key}' is neither a built-in form "
-                            f"({', '.join(BUILTIN_FORM_KEYS)}) nor backed by camunda:formData fields")
+                            f"({', '.join(BUILT_IN)}) nor backed by camunda:formData fields")
         problems.extend(f"{where}: {problem}" for problem in task.problems)
         problems.extend(f"{where}: field id '{field.id}' is reserved; choose another"
                         for field in task.form.fields if field.id in RESERVED_FIELD_IDS)

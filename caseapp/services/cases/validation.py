@@ -4,9 +4,8 @@ from __future__ import annotations
 import re
 
 from ...extensions import db
-from ...models import Agency, Case, Category
+from ...models import Agency, Category
 from ..errors import ValidationFailed
-from .replies import REJECT_REASONS
 
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
 _MOBILE = re.compile(r"^0(3|5|7|8|9)\d{8}$")
@@ -118,7 +117,8 @@ def clean_report(data: dict) -> dict:
     return clean
 
 
-def _choice(data: dict, name: str, allowed, errors: dict) -> str | None:
+def choice(data: dict, name: str, allowed, errors: dict) -> str | None:
+    """One of the allowed values, or an error recorded."""
     value = data.get(name)
     if value in (None, ""):
         errors[name] = ["required"]
@@ -136,71 +136,3 @@ def active_agency(code: str) -> Agency | None:
         cache[code] = db.session.scalars(db.select(Agency).where(
             Agency.code == code, Agency.active.is_(True))).first()
     return cache[code]
-
-
-def clean_dispatch(data: dict, case: Case) -> dict:
-    """Dispatch needs an active agency; rejection needs a reason (and the original for duplicates)."""
-    errors: dict[str, list[str]] = {}
-    clean = dict.fromkeys(("action", "agency", "urgent", "note", "reject_reason", "duplicate_of"))
-    clean["urgent"] = False
-    clean["action"] = _choice(data, "action", ("dispatch", "reject"), errors)
-    clean["note"] = text_field(data, "note", errors, required=False)
-    if clean["action"] == "dispatch":
-        code = data.get("agency")
-        agency = active_agency(code) if code and isinstance(code, str) else None
-        if not code:
-            errors["agency"] = ["required"]
-        elif agency is None:
-            errors["agency"] = ["unknown agency"]
-        clean["agency"] = code
-        clean["urgent"] = boolean(data, "urgent", errors)
-    elif clean["action"] == "reject":
-        clean["reject_reason"] = _choice(data, "reject_reason", tuple(REJECT_REASONS), errors)
-        if clean["reject_reason"] == "duplicate":
-            original = (data.get("duplicate_of") or "").strip().upper() if isinstance(
-                data.get("duplicate_of"), str) else ""
-            if not original:
-                errors["duplicate_of"] = ["required for a duplicate"]
-            elif original == case.tracking_code or not db.session.scalar(
-                    db.select(Case.id).where(Case.tracking_code == original)):
-                errors["duplicate_of"] = ["no other report has this tracking code"]
-            clean["duplicate_of"] = original or None
-    if errors:
-        raise ValidationFailed("the dispatch form has errors", errors)
-    return clean
-
-
-def clean_handle(data: dict, case: Case) -> dict:
-    """Resolve needs the result; return needs the reason it is not this agency's."""
-    errors: dict[str, list[str]] = {}
-    clean = {"action": _choice(data, "action", ("resolve", "return"), errors),
-             "result": None, "return_reason": None}
-    if clean["action"] == "resolve":
-        clean["result"] = text_field(data, "result", errors)
-    elif clean["action"] == "return":
-        clean["return_reason"] = text_field(data, "return_reason", errors)
-    if errors:
-        raise ValidationFailed("the handling form has errors", errors)
-    return clean
-
-
-def clean_publish(data: dict, case: Case) -> dict:
-    """The reply the reporter will read."""
-    errors: dict[str, list[str]] = {}
-    clean = {"public_response": text_field(data, "public_response", errors)}
-    if errors:
-        raise ValidationFailed("the reply has errors", errors)
-    return clean
-
-
-CLEANERS = {"dispatch": clean_dispatch, "handle": clean_handle, "publish": clean_publish}
-
-
-def clean_task_data(form_key: str | None, data, case: Case) -> dict:
-    """Validate a work item's submission by its BPMN form key."""
-    if not isinstance(data, dict):
-        raise ValidationFailed("the body must be a JSON object")
-    cleaner = CLEANERS.get(form_key or "")
-    if cleaner is None:
-        raise ValidationFailed(f"no form is known for form key {form_key!r}")
-    return cleaner(data, case)
