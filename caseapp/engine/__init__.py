@@ -10,6 +10,7 @@ from .errors import (
     TaskNotReady,
 )
 from .forms import FIELD_TYPES, FormFieldSpec, TaskFormSpec, UserTaskForm, process_forms
+from .analysis import queue_problems
 from .runner import ProcessRunner
 from .types import (
     CompiledProcess,
@@ -43,5 +44,6 @@ __all__ = [
     "UserTaskForm",
     "UserTaskInfo",
     "compile_bpmn",
+    "queue_problems",
     "process_forms",
 ]

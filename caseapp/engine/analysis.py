@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
 from .types import TimerInfo, UserTaskInfo
 
-_PHASE_RE = re.compile(r"""sla_due\(\s*(['"])(?P<phase>[^'"]+)\1""")
+_PHASE_RE = re.compile(r"""sla_due\(\s*(['"])(?P<phase>[^'"]*)\1""")
 
 # The queues a user task may be put in: camunda:candidateGroups, else its lane in lower case.
 QUEUES = ("portal", "agency", "agency_leader", "supervisor")
@@ -47,7 +47,15 @@ def task_specs(spec, subprocess_specs: dict) -> Iterator:
 def timer_phase(expression: str | None, bpmn_id: str) -> str:
     """The SLA phase of a timer: the argument of sla_due('...') in its expression, else its id."""
     match = _PHASE_RE.search(expression or "")
-    return match.group("phase") if match else bpmn_id
+    return match.group("phase") if match and match.group("phase") else bpmn_id
+
+
+def sla_phases(spec, subprocess_specs: dict) -> tuple[str, ...]:
+    """Every phase the diagram names with sla_due('<phase>'), in timers, scripts or conditions."""
+    found = set()
+    for _bpmn_id, _kind, source, _mode in expressions(spec, subprocess_specs):
+        found.update(match.group("phase") for match in _PHASE_RE.finditer(source or ""))
+    return tuple(sorted(found))
 
 
 def attached_spec(boundary_spec):

@@ -91,6 +91,7 @@ def compile_bpmn(xml: str | bytes) -> CompiledProcess:
         spec_json=spec_json,
         user_tasks=facts.user_tasks,
         timers=tuple(facts.timers.values()),
+        phases=analysis.sla_phases(spec, subprocess_specs),
     )
 
 

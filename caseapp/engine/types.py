@@ -31,6 +31,7 @@ class CompiledProcess:
     spec_json: str
     user_tasks: tuple[UserTaskInfo, ...]
     timers: tuple[TimerInfo, ...]
+    phases: tuple[str, ...] = ()  # every sla_due('<phase>') the diagram calls, sorted
 
 
 @dataclass(frozen=True)

@@ -7,37 +7,14 @@ with sla_due('<phase>').
 """
 from __future__ import annotations
 
-import json
-import re
-
 from caseapp.calendar.sla import PHASE_NAME_RULE, is_phase_name
 
-from ...engine import CompiledProcess
-from ...engine.analysis import queue_problems
+from ...engine import CompiledProcess, queue_problems
 from ..cases.steps import BUILT_IN
 from ..cases.task_forms import form_problems
 from .sla_settings import load_policies
 
 MAIN_PROCESS = "field_report"
-_SLA_DUE_CALL = re.compile(r"""sla_due\(\s*(['"])(?P<phase>[^'"]*)\1""")
-
-
-def sla_phases(compiled: CompiledProcess) -> list[str]:
-    """The phases a diagram names: every sla_due('<phase>') in its timers, scripts, conditions."""
-    found: set[str] = set()
-
-    def walk(value) -> None:
-        if isinstance(value, str):
-            found.update(m.group("phase") for m in _SLA_DUE_CALL.finditer(value))
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(json.loads(compiled.spec_json))
-    return sorted(found)
 
 
 def sla_set_command(phase: str) -> str:
@@ -49,7 +26,7 @@ def phase_problems(compiled: CompiledProcess, policies=None) -> list[str]:
     """A phase without an SLA policy would break every case reaching it: name it and its fix."""
     policies = load_policies() if policies is None else policies
     problems = []
-    for phase in sla_phases(compiled):
+    for phase in compiled.phases:
         if not is_phase_name(phase):
             problems.append(f"the phase {phase!r} in sla_due(...) is not a valid phase name "
                             f"({PHASE_NAME_RULE})")
