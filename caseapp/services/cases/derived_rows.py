@@ -7,6 +7,8 @@ timer that fired leaves a fired deadline, a breach and the notifications it call
 """
 from __future__ import annotations
 
+from sqlalchemy.orm import lazyload
+
 from ...extensions import db
 from ...models import Agency, Breach, Deadline, WorkItem
 from ..access import AGENCY_QUEUES
@@ -59,7 +61,8 @@ def _sync_deadlines(uow, case, snapshot, now) -> None:
 
 def _sync_work_items(uow, case, snapshot, now, completed_task_id) -> None:
     open_items = {item.id: item for item in uow.session.scalars(
-        db.select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.state == "open"))}
+        db.select(WorkItem).options(lazyload(WorkItem.case))  # the case is at hand already
+        .where(WorkItem.case_id == case.id, WorkItem.state == "open"))}
     due_by_task = {}
     for timer in snapshot.pending_timers:  # the task's own phase first, else its soonest timer
         if timer.phase == timer.attached_to or timer.attached_task_id not in due_by_task:

@@ -1,6 +1,8 @@
 """Staff commands on work items: claim, unclaim and complete a task."""
 from __future__ import annotations
 
+from sqlalchemy.orm import lazyload
+
 from ...extensions import db
 from ...models import WorkItem, utcnow
 from ..access import require_work_item
@@ -23,11 +25,9 @@ def get_work_item(user, item_id: str) -> WorkItem:
 
 def _locked_open_item(uow: CaseUnitOfWork, user, item_id: str):
     """The work item and its case, read after the case is locked, so both are current."""
-    case_id = uow.session.scalar(db.select(WorkItem.case_id).where(WorkItem.id == str(item_id)))
-    if case_id is None:
-        raise NotFound("no such work item")
-    case = uow.lock(case_id)
-    item = uow.session.scalars(db.select(WorkItem).where(WorkItem.id == str(item_id))
+    case = uow.lock_for_item(item_id)
+    item = uow.session.scalars(db.select(WorkItem).options(lazyload(WorkItem.case))
+                               .where(WorkItem.id == str(item_id))
                                .execution_options(populate_existing=True)).one()
     require_work_item(user, item)
     if item.state != "open":

@@ -6,10 +6,11 @@ deadlines and breaches from what the engine says — records its audit events, a
 `with` block: the transaction commits, and only then are the scheduler and the outbox told
 (`announce`). Any failure rolls everything back; a lost race is a Conflict (409), never a 500.
 
-Locking is the same on every database: the case row is read (with SELECT … FOR UPDATE where the
-database has row locks) and its lock_version is bumped at once by the ORM's version check, so
-this transaction owns the case from then on. On SQLite a writer that lost the race finds the
-version moved, reads the case again and retries; on PostgreSQL it waits for the row lock.
+Locking: on PostgreSQL the case row is read with SELECT … FOR UPDATE, so a second writer waits
+and then reads the case as the first one left it. SQLite has no row locks: there the case's
+lock_version is bumped at once through the ORM's version check, which takes SQLite's write lock
+for this transaction; a writer that lost the race finds the version moved, reads the case again
+and retries. Either way the final write of the case row is guarded by its lock_version too.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ...engine import EngineError
 from ...extensions import db
-from ...models import Case, Notification, utcnow
+from ...models import Case, Notification, WorkItem, utcnow
 from ..delivery import hooks
 from ..errors import Conflict, NotFound, ServiceError
 from . import derived_rows
@@ -82,13 +83,23 @@ class CaseUnitOfWork:
 
     def lock(self, case_id: int) -> Case:
         """The case, fresh and owned by this transaction until it ends."""
+        return self._lock(db.select(Case).where(Case.id == case_id), "case not found")
+
+    def lock_for_item(self, item_id: str) -> Case:
+        """The case of a work item, locked as by `lock` (one statement finds and locks it)."""
+        return self._lock(db.select(Case).join(WorkItem, WorkItem.case_id == Case.id)
+                          .where(WorkItem.id == str(item_id)), "no such work item")
+
+    def _lock(self, query, not_found: str) -> Case:
         attempts = LOCK_ATTEMPTS if not self._locked else 1  # a batch never retries mid-way
+        query = query.with_for_update(of=Case).execution_options(populate_existing=True)
         for _ in range(attempts):
-            case = self.session.scalars(
-                db.select(Case).where(Case.id == case_id).with_for_update(of=Case)
-                .execution_options(populate_existing=True)).first()
+            case = self.session.scalars(query).first()
             if case is None:
-                raise NotFound("case not found")
+                raise NotFound(not_found)
+            if self._has_row_locks():  # FOR UPDATE holds the row until this transaction ends
+                self._locked.append(case.id)
+                return case
             case.updated_at = utcnow()
             try:
                 self.session.flush()  # the version check: UPDATE … WHERE lock_version = seen
@@ -98,6 +109,9 @@ class CaseUnitOfWork:
             self._locked.append(case.id)
             return case
         raise Conflict("someone else changed this case at the same time; reload and retry")
+
+    def _has_row_locks(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
 
     def add_case(self, case: Case) -> Case:
         """A new case: inserted now, so that its rows can name it."""
