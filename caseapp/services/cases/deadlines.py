@@ -59,13 +59,6 @@ def pending_after(last_id: int, limit: int) -> list[tuple[int, datetime]]:
     return [tuple(row) for row in rows]
 
 
-def due_deadline_ids(now: datetime | None = None, limit: int = 1000) -> list[int]:
-    """Pending deadlines whose moment has come, oldest first."""
-    now = now or utcnow()
-    return list(db.session.scalars(db.select(Deadline.id).where(
-        Deadline.state == "pending", Deadline.due_at <= now).order_by(Deadline.due_at).limit(limit)))
-
-
 def _due_claim(now: datetime, limit: int, exclude=()):
     """(case id, deadline id) of due pending deadlines on cases no other worker holds."""
     query = (db.select(Case.id, Deadline.id).join(Deadline, Deadline.case_id == Case.id)
