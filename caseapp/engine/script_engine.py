@@ -42,10 +42,10 @@ class SandboxEnvironment(TaskDataEnvironment):
         try:
             sandbox.run_limited(code, context, self.time_limit, "exec")
         finally:
-            for key in list(context):
-                if key in sandbox.GUARDS or key == "_print":
+            for key in list(context):  # only the script's data stays: no guard, function or global
+                if (key in sandbox.GUARDS or key in ("_print", "__builtins__") or key in self.globals
+                        or key in external_context or callable(context[key])):
                     context.pop(key)
-            self._remove_globals_and_functions_from_context(context, external_context)
         problem = sandbox.json_problem(context, "task data")
         if problem:
             raise ValueError(f"the script left data that cannot be stored: {problem}")

@@ -29,7 +29,7 @@ def show_errors(form, exc: ValidationFailed) -> list[str]:
     general = []
     for name, messages in (exc.fields or {}).items():
         translated = [_(m) for m in messages]
-        field = form._fields.get(name)
+        field = form[name] if name in form else None
         if field is not None:
             field.errors = list(field.errors or []) + translated
         else:
