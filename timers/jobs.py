@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime, timezone
 
 from flask import current_app
 
@@ -19,12 +20,11 @@ class DeliveryRetry(Exception):
 
 def fire_deadline_job(deadline_id: int) -> dict:
     """Fire one deadline when it is due, then help drain any other due deadlines in batches."""
-    from caseapp.models import utcnow
     from caseapp.services.cases.deadlines import drain_due, fire_deadline, pending_due_at
     due_at = pending_due_at(deadline_id)
     if due_at is None:
         return {"deadline": deadline_id, "outcome": "noop", "drained": 0}
-    lead = (due_at - utcnow()).total_seconds()
+    lead = (due_at - datetime.now(timezone.utc)).total_seconds()
     if lead > MAX_EARLY_WAIT:
         # The due time moved later (recomputed), or clocks disagree: wake up at the row's due time.
         # The job for that time normally exists already (the after-commit hook made it); only if

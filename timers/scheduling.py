@@ -115,9 +115,8 @@ def _forget_job(conn: Redis, job_id: str) -> None:
 def reschedule_lost_deadlines(conn: Redis, now: datetime | None = None) -> int:
     """Give every pending deadline whose job Redis lost (flushed, evicted, finished or failed
     early) its job again; returns how many were rescheduled."""
-    from caseapp.models import utcnow
     from caseapp.services.cases.deadlines import pending_after
-    now = now or utcnow()
+    now = now or datetime.now(timezone.utc)
     rescheduled, last_id = 0, 0
     while True:
         rows = pending_after(last_id, CHUNK)
