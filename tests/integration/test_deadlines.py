@@ -36,11 +36,12 @@ def test_dispatch_deadline_by_regime(seeded, client, start, due):
 
 
 def test_declared_make_up_saturday_and_day_off(seeded, client):
-    declare_day(date(2026, 12, 5), "working")   # a Saturday worked to make up
-    declare_day(date(2026, 12, 7), "day_off")   # a Monday the province gives off
-    with freeze_time(local(2026, 12, 5, 9, 0)):
+    with freeze_time(local(2026, 12, 1, 9, 0)) as clock:  # declared ahead, on a Tuesday
+        declare_day(date(2026, 12, 5), "working")   # a Saturday worked to make up
+        declare_day(date(2026, 12, 7), "day_off")   # a Monday the province gives off
+        clock.move_to(local(2026, 12, 5, 9, 0))
         saturday = Api(client).submit()
-    with freeze_time(local(2026, 12, 7, 9, 0)):
+        clock.move_to(local(2026, 12, 7, 9, 0))
         monday = Api(client).submit()
     assert pending(saturday, "dispatch").due_at == local(2026, 12, 5, 11, 0)
     assert pending(monday, "dispatch").due_at == local(2026, 12, 7, 21, 0)
@@ -59,9 +60,9 @@ def test_handle_and_return_deadlines_start_at_dispatch(seeded, client):
         code = api.submit()
     with freeze_time(local(2026, 11, 26, 9, 0)):
         api.complete("operator", code, "dispatch", {"action": "dispatch", "agency": "police"})
+        item = api.item_for("officer.police", code)
     assert pending(code, "handle").due_at == local(2026, 11, 26, 13, 0)
     assert pending(code, "return").due_at == local(2026, 11, 26, 10, 0)
-    item = api.item_for("officer.police", code)
     assert datetime.fromisoformat(item["due_at"]) == local(2026, 11, 26, 13, 0)
     with freeze_time(local(2026, 11, 28, 9, 0)):  # Saturday: publish gets 12 h
         api.complete("officer.police", code, "handle", {"action": "resolve", "result": "Đã xử lý xong."})

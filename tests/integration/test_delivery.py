@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.header import decode_header, make_header
 
 import pytest
 from freezegun import freeze_time
 
+from caseapp.calendar.days import LOCAL_TZ
 from caseapp.extensions import db
 from caseapp.models import Deadline, Notification, WorkItem
 from caseapp.services.delivery import outbox as delivery
@@ -15,6 +16,8 @@ from caseapp.transports import (OutgoingMessage, TransportError, channel_routes,
                                 register_transport)
 
 from .rq_helpers import Sink, submit  # noqa: F401
+
+START = datetime(2026, 11, 25, 10, 0, tzinfo=LOCAL_TZ)  # an ordinary Wednesday
 
 
 @pytest.fixture
@@ -26,12 +29,21 @@ def sink(app):
     server.stop()
 
 
-def _breach_notices(n: int = 1) -> list[Notification]:
+@pytest.fixture
+def clock():
+    """The rest of the test on a frozen clock, from START (the SMTP sink's asyncio loop keeps
+    real monotonic time, so its own timeouts behave)."""
+    with freeze_time(START, real_asyncio=True) as frozen:
+        yield frozen
+
+
+def _breach_notices(clock, n: int = 1) -> list[Notification]:
+    """n reports, then the clock just past their deadlines and a sweep: one notice each."""
     from caseapp.services.cases.deadlines import sweep
     submit(n)
     latest = max(db.session.scalars(db.select(Deadline.due_at)))
-    with freeze_time(latest + timedelta(seconds=1)):
-        assert sweep() == n
+    clock.move_to(latest + timedelta(seconds=1))
+    assert sweep() == n
     return list(db.session.scalars(db.select(Notification).order_by(Notification.id)))
 
 
@@ -39,8 +51,8 @@ def _subject(message) -> str:
     return str(make_header(decode_header(message["Subject"])))
 
 
-def test_a_breach_notice_reaches_the_supervisor_by_smtp(seeded, sink):
-    (row,) = _breach_notices(1)
+def test_a_breach_notice_reaches_the_supervisor_by_smtp(seeded, sink, clock):
+    (row,) = _breach_notices(clock, 1)
     assert row.channel == "email" and row.recipient_address == "supervisor@camau.example"
     assert delivery.deliver(row.id) == "sent"
     db.session.refresh(row)
@@ -52,16 +64,16 @@ def test_a_breach_notice_reaches_the_supervisor_by_smtp(seeded, sink):
     assert row.body in message.get_content()
 
 
-def test_a_sent_notice_is_never_sent_again(seeded, sink):
-    (row,) = _breach_notices(1)
+def test_a_sent_notice_is_never_sent_again(seeded, sink, clock):
+    (row,) = _breach_notices(clock, 1)
     assert delivery.deliver(row.id) == "sent"
     assert delivery.deliver(row.id) == "skipped"
     assert len(sink.messages) == 1
 
 
-def test_attempts_errors_and_the_final_state_are_recorded(seeded, app):
+def test_attempts_errors_and_the_final_state_are_recorded(seeded, app, clock):
     app.config["NOTIFY_MAX_ATTEMPTS"] = 3
-    (row,) = _breach_notices(1)
+    (row,) = _breach_notices(clock, 1)
 
     class Down:
         name = "down"
@@ -76,8 +88,8 @@ def test_attempts_errors_and_the_final_state_are_recorded(seeded, app):
     assert "gateway unreachable" in row.last_error
 
 
-def test_a_permanent_failure_is_not_retried(seeded, sink):
-    (row,) = _breach_notices(1)
+def test_a_permanent_failure_is_not_retried(seeded, sink, clock):
+    (row,) = _breach_notices(clock, 1)
     row.recipient_address = None
     db.session.commit()
     assert delivery.deliver(row.id) == "failed"
@@ -86,9 +98,9 @@ def test_a_permanent_failure_is_not_retried(seeded, sink):
     assert sink.messages == []
 
 
-def test_the_log_transport_is_the_default(seeded, app, caplog, monkeypatch):
+def test_the_log_transport_is_the_default(seeded, app, caplog, monkeypatch, clock):
     assert channel_routes(app.config)["email"] == "log"
-    (row,) = _breach_notices(1)
+    (row,) = _breach_notices(clock, 1)
     # migrations/env.py's fileConfig() disables loggers that existed before the first upgrade
     monkeypatch.setattr(logging.getLogger("caseapp.notifications"), "disabled", False)
     with caplog.at_level(logging.INFO, logger="caseapp.notifications"):
@@ -96,7 +108,7 @@ def test_the_log_transport_is_the_default(seeded, app, caplog, monkeypatch):
     assert row.subject in caplog.text
 
 
-def test_a_gateway_plugs_in_through_the_registry(seeded, app):
+def test_a_gateway_plugs_in_through_the_registry(seeded, app, clock):
     received: list[OutgoingMessage] = []
 
     class Zalo:
@@ -107,7 +119,7 @@ def test_a_gateway_plugs_in_through_the_registry(seeded, app):
 
     register_transport("zalo-test", lambda config: Zalo())
     app.config["NOTIFY_CHANNELS"] = "zalo=zalo-test"
-    (row,) = _breach_notices(1)
+    (row,) = _breach_notices(clock, 1)
     row.channel = "zalo"
     db.session.commit()
     assert delivery.deliver(row.id) == "sent"
@@ -137,9 +149,9 @@ def test_urgent_reports_and_published_replies_reach_leader_and_reporter(seeded, 
                                                                ["dan@example.com"]]
 
 
-def test_the_embedded_sweeper_drains_the_outbox_with_back_off(seeded, app, monkeypatch):
+def test_the_embedded_sweeper_drains_the_outbox_with_back_off(seeded, app, monkeypatch, clock):
     from timers.embedded import sweep_once
-    (row,) = _breach_notices(1)
+    (row,) = _breach_notices(clock, 1)
     calls = []
 
     class Flaky:

@@ -55,21 +55,21 @@ def test_a_day_off_declared_on_the_start_day_lengthens_the_deadline(rq_app, seed
     with freeze_time(local(WEDNESDAY, 9, 30)):
         declare_day(WEDNESDAY, "day_off", "bão số 9")
         assert recompute_for_day(WEDNESDAY) == 2
-    row = _dispatch_deadline(case)
-    new_due = start + timedelta(hours=12)
-    assert abs(row.due_at - new_due) < timedelta(seconds=1)
-    assert _engine_due(case) == row.due_at  # written into the workflow state too
-    item = db.session.scalars(db.select(WorkItem).where(WorkItem.case_id == case.id)).one()
-    assert item.due_at == row.due_at
-    assert _dispatch_deadline(thursday).due_at == thursday_due
-    (event,) = _events(case)
-    assert event.actor_label == "system" and event.detail["reason"] == "calendar"
-    assert event.detail["day"] == WEDNESDAY.isoformat() and event.detail["phase"] == "dispatch"
-    assert datetime.fromisoformat(event.detail["due_after"]) == row.due_at
-    assert datetime.fromisoformat(event.detail["due_before"]) == start + timedelta(hours=2)
-    # the moved row has its RQ job at the new time; the old one will find it not due yet
-    registry = ScheduledJobRegistry(scheduling.DEADLINE_QUEUE, connection=redis_conn)
-    assert scheduling.deadline_job_id(row.id, row.due_at) in registry.get_job_ids()
+        row = _dispatch_deadline(case)
+        new_due = start + timedelta(hours=12)
+        assert abs(row.due_at - new_due) < timedelta(seconds=1)
+        assert _engine_due(case) == row.due_at  # written into the workflow state too
+        item = db.session.scalars(db.select(WorkItem).where(WorkItem.case_id == case.id)).one()
+        assert item.due_at == row.due_at
+        assert _dispatch_deadline(thursday).due_at == thursday_due
+        (event,) = _events(case)
+        assert event.actor_label == "system" and event.detail["reason"] == "calendar"
+        assert event.detail["day"] == WEDNESDAY.isoformat() and event.detail["phase"] == "dispatch"
+        assert datetime.fromisoformat(event.detail["due_after"]) == row.due_at
+        assert datetime.fromisoformat(event.detail["due_before"]) == start + timedelta(hours=2)
+        # the moved row has its RQ job at the new time; the old one will find it not due yet
+        registry = ScheduledJobRegistry(scheduling.DEADLINE_QUEUE, connection=redis_conn)
+        assert scheduling.deadline_job_id(row.id, row.due_at) in registry.get_job_ids()
     # and the engine fires at the new time, not at the old one
     with freeze_time(start + timedelta(hours=3)):
         assert sweep() == 0
@@ -126,9 +126,9 @@ def test_a_new_policy_applies_to_running_cases_only_when_asked(rq_app, seeded):
         set_policy("handle", "PT1H", "PT6H")
         assert recompute_for_phase("handle") == 0  # no pending handle deadline
         assert recompute_for_phase("dispatch") == 1
-    row = _dispatch_deadline(case)
-    assert abs(row.due_at - (start + timedelta(hours=1))) < timedelta(seconds=1)
-    assert _engine_due(case) == row.due_at
+        row = _dispatch_deadline(case)
+        assert abs(row.due_at - (start + timedelta(hours=1))) < timedelta(seconds=1)
+        assert _engine_due(case) == row.due_at
     (event,) = _events(case)
     assert event.detail["reason"] == "sla_policy" and event.detail["phase"] == "dispatch"
     with freeze_time(local(WEDNESDAY, 9, 30)):

@@ -1,7 +1,7 @@
 """Deadlines on RQ: what is scheduled, under which id, when; early, cancelled and lost jobs."""
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from freezegun import freeze_time
@@ -10,12 +10,16 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
 from caseapp.extensions import db
+from caseapp.calendar.days import LOCAL_TZ
 from caseapp.models import Breach, Deadline, utcnow
 from timers import jobs, scheduling
 from timers.worker import Worker
 
 from .rq_helpers import counts, redis_conn, rq_app, set_phase_seconds, submit  # noqa: F401
 from .rq_helpers import wait_until_due  # noqa: F401
+
+# Tests that move the clock around a due time run entirely on a frozen clock from this moment.
+START = datetime(2026, 11, 25, 10, 0, tzinfo=LOCAL_TZ)  # an ordinary Wednesday
 
 
 def _scheduled(conn):
@@ -47,42 +51,46 @@ def test_a_new_deadline_is_scheduled_once_at_its_due_time(rq_app, seeded, redis_
 
 
 def test_a_moved_due_time_gets_its_own_job_and_the_old_one_does_nothing(rq_app, seeded, redis_conn):
-    submit(1)
-    (deadline,) = _pending()
-    old_id = scheduling.deadline_job_id(deadline.id, deadline.due_at)
-    deadline.due_at = deadline.due_at + timedelta(hours=1)
-    db.session.commit()
-    assert scheduling.schedule_deadline_ids([deadline.id]) == 1
-    assert set(_scheduled(redis_conn)) == {old_id, scheduling.deadline_job_id(deadline.id, deadline.due_at)}
-    with freeze_time(deadline.due_at - timedelta(minutes=59)):  # the old wake-up time
+    with freeze_time(START) as clock:
+        submit(1)
+        (deadline,) = _pending()
+        old_id = scheduling.deadline_job_id(deadline.id, deadline.due_at)
+        deadline.due_at = deadline.due_at + timedelta(hours=1)
+        db.session.commit()
+        assert scheduling.schedule_deadline_ids([deadline.id]) == 1
+        assert set(_scheduled(redis_conn)) == {old_id,
+                                               scheduling.deadline_job_id(deadline.id, deadline.due_at)}
+        clock.move_to(deadline.due_at - timedelta(minutes=59))  # the old wake-up time
         result = jobs.fire_deadline_job(deadline.id)
-    assert result["outcome"] == "early"
-    assert db.session.get(Deadline, deadline.id).state == "pending"
-    assert len(_scheduled(redis_conn)) == 2  # the new time's job was there already: no third one
+        assert result["outcome"] == "early"
+        assert db.session.get(Deadline, deadline.id).state == "pending"
+        assert len(_scheduled(redis_conn)) == 2  # the new time's job was there already: no third one
 
 
 def test_a_task_completed_early_cancels_the_row_and_its_job_is_a_no_op(rq_app, seeded, users,
                                                                       redis_conn):
     from caseapp.models import WorkItem
     from caseapp.services.cases.tasks import complete
-    submit(1)
-    (deadline,) = _pending()
-    item = db.session.scalars(db.select(WorkItem).where(WorkItem.state == "open")).one()
-    complete(users["operator"], item.id, {"action": "dispatch", "agency": "tnmt"})
-    assert db.session.get(Deadline, deadline.id).state == "cancelled"
-    with freeze_time(deadline.due_at + timedelta(seconds=1)):
+    with freeze_time(START) as clock:
+        submit(1)
+        (deadline,) = _pending()
+        item = db.session.scalars(db.select(WorkItem).where(WorkItem.state == "open")).one()
+        complete(users["operator"], item.id, {"action": "dispatch", "agency": "tnmt"})
+        assert db.session.get(Deadline, deadline.id).state == "cancelled"
+        clock.move_to(deadline.due_at + timedelta(seconds=1))
         assert jobs.fire_deadline_job(deadline.id)["outcome"] == "noop"
-    assert db.session.scalar(db.select(db.func.count(Breach.id))) == 0
-    # the next phase's deadline was scheduled by the same after-commit hook
-    handle_rows = [d for d in _pending() if d.phase == "handle"]
-    assert handle_rows and all(scheduling.deadline_job_id(d.id, d.due_at) in _scheduled(redis_conn)
-                               for d in handle_rows)
+        assert db.session.scalar(db.select(db.func.count(Breach.id))) == 0
+        # the next phase's deadline was scheduled by the same after-commit hook
+        handle_rows = [d for d in _pending() if d.phase == "handle"]
+        assert handle_rows and all(scheduling.deadline_job_id(d.id, d.due_at) in _scheduled(redis_conn)
+                                   for d in handle_rows)
 
 
 def test_a_job_started_early_waits_for_the_due_time(rq_app, seeded, monkeypatch):
-    submit(1)
-    (deadline,) = _pending()
-    with freeze_time(deadline.due_at - timedelta(milliseconds=900)) as frozen:
+    with freeze_time(START) as frozen:
+        submit(1)
+        (deadline,) = _pending()
+        frozen.move_to(deadline.due_at - timedelta(milliseconds=900))
         slept = []
 
         def fake_sleep(seconds):
@@ -91,23 +99,24 @@ def test_a_job_started_early_waits_for_the_due_time(rq_app, seeded, monkeypatch)
 
         monkeypatch.setattr(jobs.time, "sleep", fake_sleep)
         result = jobs.fire_deadline_job(deadline.id)
-    assert result["outcome"] == "fired"
-    assert slept and 0.85 <= slept[0] <= 0.95  # the lead, not a fixed pause
-    row = db.session.get(Deadline, deadline.id)
-    assert row.state == "fired" and row.fired_at >= row.due_at
+        assert result["outcome"] == "fired"
+        assert slept and 0.85 <= slept[0] <= 0.95  # the lead, not a fixed pause
+        row = db.session.get(Deadline, deadline.id)
+        assert row.state == "fired" and row.fired_at >= row.due_at
 
 
 def test_a_job_far_too_early_is_put_back_on_the_schedule(rq_app, seeded, redis_conn, monkeypatch):
     import rq
-    submit(1)
-    (deadline,) = _pending()
-    canonical = scheduling.deadline_job_id(deadline.id, deadline.due_at)
-    monkeypatch.setattr(rq, "get_current_job", lambda: type("J", (), {"id": canonical})())
-    with freeze_time(deadline.due_at - timedelta(minutes=10)):  # e.g. this host's clock is behind
+    with freeze_time(START) as clock:
+        submit(1)
+        (deadline,) = _pending()
+        canonical = scheduling.deadline_job_id(deadline.id, deadline.due_at)
+        monkeypatch.setattr(rq, "get_current_job", lambda: type("J", (), {"id": canonical})())
+        clock.move_to(deadline.due_at - timedelta(minutes=10))  # e.g. this host's clock is behind
         assert jobs.fire_deadline_job(deadline.id)["outcome"] == "early"
-    assert db.session.get(Deadline, deadline.id).state == "pending"
-    extra = [job_id for job_id in _scheduled(redis_conn) if "-early" in job_id]
-    assert len(extra) == 1
+        assert db.session.get(Deadline, deadline.id).state == "pending"
+        extra = [job_id for job_id in _scheduled(redis_conn) if "-early" in job_id]
+        assert len(extra) == 1
 
 
 def test_duplicate_firing_jobs_fire_once(rq_app, seeded):
