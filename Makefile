@@ -8,12 +8,26 @@ DEMO_PASSWORD ?= camau2026
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
+SECRET_KEY_FILE := instance/secret_key
+
 .PHONY: setup run test worker deps assets translations browser-deps services lint bench bench-deadlines clean
 
+# Without SECRET_KEY in the environment (a local installation), setup makes the random key the app
+# then reads from instance/secret_key; production sets SECRET_KEY, the same on every process.
+ifeq ($(SECRET_KEY),)
+LOCAL_SECRET_KEY := $(SECRET_KEY_FILE)
+endif
+
 ## setup: virtualenv, dependencies, front-end assets, translations, database migrations
-setup: $(VENV)/.installed assets translations
+setup: $(VENV)/.installed assets translations $(LOCAL_SECRET_KEY)
 	@mkdir -p instance
 	$(FLASK) db upgrade
+
+## instance/secret_key: this installation's random SECRET_KEY, made once and kept (mode 600)
+$(SECRET_KEY_FILE):
+	@mkdir -p $(@D)
+	@umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_hex(32))" > $@.tmp && mv $@.tmp $@
+	@echo "created $@: this installation's random SECRET_KEY"
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

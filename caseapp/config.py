@@ -1,8 +1,17 @@
 """Configuration: the only module that reads os.environ."""
 import os
+import secrets
+from collections.abc import Mapping
 from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+SECRET_KEY_FILE = INSTANCE_DIR / "secret_key"  # a local installation's random key (`make run`)
+
+MISSING_SECRET_KEY = (
+    "SECRET_KEY is not set, and without it anyone could forge a session: set the SECRET_KEY "
+    "environment variable to a long random value, the same for every web process and worker "
+    "(e.g. python3 -c 'import secrets; print(secrets.token_hex(32))'); for a local installation, "
+    "`make run` (or `make instance/secret_key`) creates a random one in instance/secret_key once.")
 
 
 def _int(name: str, default: int) -> int:
@@ -17,6 +26,27 @@ def _int_list(name: str, default: list[int]) -> list[int]:
     return [int(part) for part in raw.split(",") if part.strip()]
 
 
+def secret_key(environ: Mapping[str, str] = os.environ,
+               key_file: Path | None = None) -> str | None:
+    """SECRET_KEY from the environment, else the installation's own random key file, else None."""
+    if environ.get("SECRET_KEY"):
+        return environ["SECRET_KEY"]
+    try:
+        return (key_file or SECRET_KEY_FILE).read_text().strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def require_secret_key(config: dict) -> None:
+    """Refuse to run without a secret key (tests get a throwaway one): a known key forges sessions."""
+    if config.get("SECRET_KEY"):
+        return
+    if config.get("TESTING"):
+        config["SECRET_KEY"] = secrets.token_hex(32)
+        return
+    raise RuntimeError(MISSING_SECRET_KEY)
+
+
 def from_environment() -> dict:
     """Build the app config from the environment so deployments need no code change."""
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'casebridge.db'}"
@@ -28,7 +58,7 @@ def from_environment() -> dict:
     return {
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": redis_url,
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or "dev-only-change-me",
+        "SECRET_KEY": secret_key(),
         "DEADLINE_SWEEP_SECONDS": _int("DEADLINE_SWEEP_SECONDS", 5),
         "RQ_SWEEP_SECONDS": _int("RQ_SWEEP_SECONDS", 60),
         "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
@@ -67,7 +97,9 @@ def test_redis_url() -> str:
 
 
 def child_environment(overrides: dict[str, str]) -> dict[str, str]:
-    """The environment for a child process (workers started by tests and benchmarks)."""
+    """The environment for a child process (workers started by tests and benchmarks); a throwaway
+    secret key when none is configured, as the app refuses to start without one."""
     env = dict(os.environ)
+    env["SECRET_KEY"] = secret_key() or secrets.token_hex(32)
     env.update({key: str(value) for key, value in overrides.items()})
     return env

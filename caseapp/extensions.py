@@ -20,4 +20,9 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address)
+# Rate limiting never stops intake: with its Redis storage unreachable the limits are counted in
+# this process's memory (Flask-Limiter logs the switch and rechecks Redis with back-off), and any
+# other storage error is logged and the request let through. Short socket timeouts: a Redis that
+# does not answer must not hold a report for long.
+limiter = Limiter(key_func=get_remote_address, in_memory_fallback_enabled=True, swallow_errors=True,
+                  storage_options={"socket_connect_timeout": 1, "socket_timeout": 1})
