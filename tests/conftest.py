@@ -8,7 +8,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from caseapp import config as app_config
 
-TABLES = ["breach", "notification", "work_item", "deadline", "case_photo", "case_event",
+TABLES = ["login_failure", "breach", "notification", "work_item", "deadline", "case_photo", "case_event",
           "case_assignment", "case_file", "process_version", "audit_log", "user_account",
           "calendar_day", "sla_policy", "category", "agency"]
 _prepared: set[str] = set()

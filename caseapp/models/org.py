@@ -42,8 +42,11 @@ class User(db.Model):
     email: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(30))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until = mapped_column(UTCDateTime, nullable=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)  # unused: see LoginFailure
+    locked_until = mapped_column(UTCDateTime, nullable=True)  # unused: see LoginFailure
+    # Part of every session's and token's id: bumping it ends them all (logout, new password,
+    # disabled account).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     agency: Mapped[Agency | None] = relationship(lazy="joined")
 
     # Flask-Login protocol
@@ -55,11 +58,17 @@ class User(db.Model):
         return bool(self.active)
 
     def get_id(self) -> str:
-        return str(self.id)
+        """Flask-Login's session id: a session from before the last bump no longer loads."""
+        return f"{self.id}:{self.session_version or 0}"
+
+    def end_sessions(self) -> None:
+        """Sign the account out everywhere: web sessions and API tokens issued so far."""
+        self.session_version = (self.session_version or 0) + 1
 
     def set_password(self, password: str) -> None:
-        """Only a salted hash is ever stored."""
+        """Only a salted hash is ever stored; sessions opened with the old password end."""
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         """Compare against the stored hash in constant time."""
@@ -72,3 +81,15 @@ class User(db.Model):
     @property
     def is_agency_staff(self) -> bool:
         return self.role in AGENCY_ROLES and self.agency_id is not None
+
+
+class LoginFailure(db.Model):
+    """Failed sign-ins for one username from one source (client address), for the lockout.
+
+    Rows go once a quarter of an hour has passed since their last failure.
+    """
+    __tablename__ = "login_failure"
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at = mapped_column(UTCDateTime, nullable=False, index=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from forms.auth import LoginForm
@@ -20,13 +21,18 @@ HOME_BY_ROLE = {"operator": "work.queue", "supervisor": "work.queue", "officer":
                 "admin": "admin.index"}
 
 
-def load_user(user_id: str):
-    """Flask-Login's loader: only active accounts keep their session."""
+def load_user(session_id: str):
+    """Flask-Login's loader: only active accounts keep their session, and only until the account
+    signs out, gets a new password or is disabled (User.get_id carries the session version)."""
+    user_id, _sep, version = str(session_id).partition(":")
     try:
-        user = db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
+        user_id, version = int(user_id), int(version)
+    except ValueError:
         return None
-    return user if user is not None and user.active else None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.session_version != version:
+        return None
+    return user
 
 
 def home_for(user) -> str:
@@ -63,7 +69,7 @@ def login():
     error = None
     if form.validate_on_submit():
         try:
-            user = authenticate(form.username.data, form.password.data)
+            user = authenticate(form.username.data, form.password.data, get_remote_address())
         except ServiceError as exc:
             error = _("Too many failed attempts; try again in 15 minutes.") \
                 if exc.code == "locked_out" else _("Wrong username or password.")
@@ -81,7 +87,10 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """Sign out everywhere: this cookie, copies of it and the account's API tokens stop working."""
     lang = session.get("lang")
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
     session.clear()
     if lang:

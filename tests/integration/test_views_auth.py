@@ -57,6 +57,19 @@ def test_login_follows_next_but_never_off_site(seeded, client):
     assert response.headers["Location"] == "/work/"
 
 
+@pytest.mark.parametrize("target", ["/%09/evil.example", "%09//evil.example", "/%0a/evil.example",
+                                    "/%250a/evil.example", "/%2509/evil.example",
+                                    "%5C%5Cevil.example", "/%5C/evil.example", "//evil.example",
+                                    "https://evil.example", "/%0D%0ASet-Cookie:%20x=1"])
+def test_login_and_language_switch_never_redirect_off_site(seeded, client, target):
+    """Refused outright (400) or sent to the default page; never off the site, never a 500."""
+    response = client.post(f"/login?next={target}", data={"username": "operator", "password": "pw"})
+    assert response.status_code in (302, 400)
+    assert response.headers.get("Location", "/work/") == "/work/"
+    response = client.get(f"/lang/en?next={target}")
+    assert response.status_code in (302, 400) and response.headers.get("Location", "/") == "/"
+
+
 def test_session_expired_message_is_translated(seeded, client):
     client.get("/lang/en")
     response = client.get("/work/", follow_redirects=True)

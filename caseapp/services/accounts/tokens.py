@@ -1,12 +1,15 @@
-"""API bearer tokens: signed, expiring, revoked when the account is disabled."""
+"""API bearer tokens: signed, expiring, and revoked with the account's sessions (logout, new
+password, disabled account: the session version they carry no longer matches)."""
 from __future__ import annotations
 
 from flask import current_app
+from flask_limiter.util import get_remote_address
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from ...extensions import db
 from ...models import User
 from ..errors import ServiceError
+from .auth import authenticate
 
 TOKEN_MAX_AGE = 12 * 3600
 
@@ -21,10 +24,10 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def issue_token(username: str, password: str) -> str:
-    """Exchange credentials for a token the mobile app sends as Bearer."""
-    from .auth import authenticate
-    user = authenticate(username, password)
-    return _serializer().dumps({"uid": user.id, "ph": user.password_hash[-12:]})
+    """Exchange credentials for a token the mobile app sends as Bearer (the lockout counts the
+    failures per client address, as the rate limiter does)."""
+    user = authenticate(username, password, get_remote_address())
+    return _serializer().dumps({"uid": user.id, "sv": user.session_version})
 
 
 def user_from_token(token: str) -> User:
@@ -35,7 +38,10 @@ def user_from_token(token: str) -> User:
         raise Unauthorized("the token has expired; ask for a new one") from exc
     except BadSignature as exc:
         raise Unauthorized("invalid token") from exc
-    user = db.session.get(User, payload.get("uid"))
-    if user is None or not user.active or user.password_hash[-12:] != payload.get("ph"):
+    uid, version = payload.get("uid"), payload.get("sv")
+    if not isinstance(uid, int) or not isinstance(version, int):
+        raise Unauthorized("invalid token")
+    user = db.session.get(User, uid)
+    if user is None or not user.active or user.session_version != version:
         raise Unauthorized("invalid token")
     return user

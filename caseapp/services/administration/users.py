@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from ...extensions import db
 from ...models import AGENCY_ROLES, ROLES, Agency, User
+from ..accounts.auth import clear_failures
 from ..cases.audit import record_admin_change
 from ..errors import NotFound
 from .validation import MSG_REQUIRED, MSG_TOO_LONG, N_, changes, commit_unique, flag, raise_if, text
@@ -131,7 +132,7 @@ def create_user(actor, data: dict) -> User:
     fields = _user_fields(data, errors)
     password = _password(data, errors)
     raise_if(errors, "the user has errors")
-    user = User(username=username, failed_logins=0, **fields)
+    user = User(username=username, **fields)
     user.set_password(password)
     db.session.add(user)
     record_admin_change(actor, "user.create", f"user:{username}", {"after": dict(
@@ -166,12 +167,15 @@ def update_user(actor, user_id: int, data: dict) -> User:
             user.agency = db.session.get(Agency, user.agency_id) if user.agency_id else None
     if detail["after"]:
         record_admin_change(actor, "user.update", f"user:{user.username}", detail)
+    if detail["after"].get("active") is False:
+        user.end_sessions()  # a disabled account is signed out at once, tokens too
     db.session.commit()
     return user
 
 
 def reset_password(actor, user_id: int, password: str, confirm: str | None = None) -> User:
-    """Set a new password and lift any lockout; the password never reaches the audit log."""
+    """Set a new password (which ends the user's sessions and API tokens) and lift any lockout;
+    the password never reaches the audit log."""
     user = get_user(user_id)
     errors: dict[str, list[str]] = {}
     password = _password({"password": password}, errors)
@@ -179,7 +183,7 @@ def reset_password(actor, user_id: int, password: str, confirm: str | None = Non
         errors["confirm"] = [N_("The two passwords differ.")]
     raise_if(errors, "the password has errors")
     user.set_password(password)
-    user.failed_logins, user.locked_until = 0, None
+    clear_failures(user.username)
     record_admin_change(actor, "user.password_reset", f"user:{user.username}", {})
     db.session.commit()
     return user
