@@ -27,13 +27,15 @@ def create_app(config: dict | None = None) -> Flask:
     )
     if config:
         app.config.update(config)
+    config_module.require_secret_key(app.config)  # before anything can sign a cookie
     app.instance_path and _ensure_instance_dir(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("spiff").setLevel(logging.WARNING)  # one INFO line per task state change
     register_extensions(app)
     register_blueprints(app)
-    from .errors import register_error_handlers
+    from .errors import refuse_control_characters, register_error_handlers
     register_error_handlers(app)
+    app.before_request(refuse_control_characters)
     from .cli import register_cli
     register_cli(app)
     from timers.embedded import register_embedded_sweeper

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from urllib.parse import urlsplit
 
@@ -35,6 +36,27 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
 
 
 STAFF_BLUEPRINTS = ("work", "cases", "admin", "leader")
+
+# Control characters (NUL included: PostgreSQL refuses it in text) in the path and query string;
+# form values may also hold tabs and line breaks (a textarea sends CR LF).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_FORM = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _has_control(values, pattern) -> bool:
+    return any(pattern.search(text) for pair in values.items(multi=True) for text in pair)
+
+
+def refuse_control_characters():
+    """A path, query string or form with control characters is refused before any view turns
+    it into a database query (NUL makes PostgreSQL fail); JSON bodies are checked by the API."""
+    if _CONTROL.search(request.path) or _has_control(request.args, _CONTROL) \
+            or (request.method != "GET" and _has_control(request.form, _CONTROL_IN_FORM)):
+        message = "the address or the form contains control characters"
+        return error_response(400, "bad_request",
+                              message if wants_json() else gettext("The address or the form "
+                                                                   "contains control characters."))
+    return None
 
 
 def _staff_session_lost() -> bool:

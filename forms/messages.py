@@ -28,6 +28,8 @@ _EXACT = {
     "at most 3 photos": _l("You can send at most 3 photos."),
     "true or false": _l("Choose yes or no."),
     "whole number": _l("Enter a whole number."),
+    "contains invisible or control characters": _l(
+        "Remove invisible or control characters (zero-width spaces, direction marks…)."),
 }
 
 _PATTERNS = [
@@ -42,6 +44,8 @@ _PATTERNS = [
      lambda m: _prefixed(m.group(1), gettext("each photo must be at most 5 MB."))),
     (re.compile(r"^(?:(.+): )?only JPEG or PNG photos are accepted$"),
      lambda m: _prefixed(m.group(1), gettext("only JPEG or PNG photos are accepted."))),
+    (re.compile(r"^(?:(.+): )?each photo must be at most 40 megapixels$"),
+     lambda m: _prefixed(m.group(1), gettext("each photo must be at most 40 megapixels."))),
     (re.compile(r"^(?:(.+): )?the photo is empty$"),
      lambda m: _prefixed(m.group(1), gettext("the file is empty."))),
 ]

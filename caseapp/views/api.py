@@ -1,9 +1,11 @@
 """JSON API v1 for the mobile app and integrations; bearer tokens, JSON errors."""
 from __future__ import annotations
 
+import re
 from functools import wraps
 
 from flask import Blueprint, g, jsonify, request
+from flask_limiter.util import get_remote_address
 
 from ..extensions import csrf, db, limiter
 from ..models import Agency, Case, Category
@@ -20,12 +22,47 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+MAX_JSON_DEPTH = 20  # the deepest body the API takes is a few levels; parsing stops far deeper
+
+
 def json_body() -> dict:
-    """The request's JSON object, or a 400-class error that says what is wrong."""
-    data = request.get_json(silent=True)
+    """The request's JSON object, or a 4xx that says what is wrong (never a 500 on odd JSON)."""
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # thousands of nested arrays: the parser gives up
+        data = None
     if not isinstance(data, dict):
         raise ValidationFailed("send a JSON object with Content-Type: application/json")
+    problems = json_text_problems(data)
+    if problems:
+        raise ValidationFailed("the body holds text that cannot be stored", problems)
     return data
+
+
+def json_text_problems(data: dict) -> dict[str, list[str]]:
+    """Top-level keys whose value (at any depth) is nested too deep or holds a NUL or a lone
+    surrogate (valid in JSON, refused by PostgreSQL and by UTF-8)."""
+    problems: dict[str, list[str]] = {}
+    for key, value in data.items():
+        name = key if storable_text(key) else "body"
+        pending = [(key, 1), (value, 1)]
+        while pending and name not in problems:
+            item, depth = pending.pop()
+            if depth > MAX_JSON_DEPTH:
+                problems[name] = [f"nested deeper than {MAX_JSON_DEPTH} levels"]
+            elif isinstance(item, str) and not storable_text(item):
+                problems[name] = ["contains a NUL character or a lone surrogate"]
+            elif isinstance(item, dict):
+                pending.extend((part, depth + 1) for pair in item.items() for part in pair)
+            elif isinstance(item, list):
+                pending.extend((part, depth + 1) for part in item)
+    return problems
+
+
+def storable_text(text: str) -> bool:
+    """Text without NUL and lone surrogates, the two things no database column can hold."""
+    return _UNSTORABLE.search(text) is None
 
 
 def staff_required(view):
@@ -50,7 +87,8 @@ def create_token():
 @bp.post("/reports")
 @limiter.limit("60 per minute")
 def submit_report():
-    case, created = reports.submit_report(json_body(), request.headers.get("Idempotency-Key"))
+    case, created = reports.submit_report(json_body(), request.headers.get("Idempotency-Key"),
+                                          client=get_remote_address())
     response = jsonify({"tracking_code": case.tracking_code, "status": case.status,
                         "phase": case.phase})
     response.headers["Location"] = f"/api/v1/reports/{case.tracking_code}"
@@ -81,9 +119,13 @@ def _int_arg(name: str, default: int) -> int:
     if raw in (None, ""):
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ValidationFailed(f"{name} must be a whole number", {name: ["whole number"]}) from None
+    if not 0 <= value <= 1_000_000:  # a database offset overflows far beyond
+        raise ValidationFailed(f"{name} must be between 0 and 1000000",
+                               {name: ["must be between 0 and 1000000"]})
+    return value
 
 
 @bp.get("/work-items")

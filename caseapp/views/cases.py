@@ -13,19 +13,13 @@ from ..services.reads.case_list import STATUSES, CaseFilters, list_cases, may_li
 from ..services.reads.diagram import case_diagram
 from ..services.errors import ServiceError
 from ..services.cases.photos import get_case_photo
+from .paging import page_number
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 log = logging.getLogger(__name__)
 
 PER_PAGE = 25
 LIST_ARGS = ("q", "status", "category", "overdue", "page")
-
-
-def _page() -> int:
-    try:
-        return max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        return 1
 
 
 def _args(**changes) -> dict:
@@ -41,7 +35,7 @@ def index():
                           status=request.args.get("status") or None,
                           category=request.args.get("category") or None,
                           overdue=True if request.args.get("overdue") == "1" else None,
-                          page=_page(), per_page=PER_PAGE)
+                          page=page_number(), per_page=PER_PAGE)
     rows, total = list_cases(current_user, filters)
     categories = reference.categories(active_only=False)
     agencies = reference.by_code(reference.agencies(active_only=False))

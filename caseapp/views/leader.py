@@ -7,6 +7,7 @@ from werkzeug.routing import BuildError
 
 from ..services.reads import agency_overview
 from ..services.delivery.notifications import mark_read
+from .paging import page_number
 
 bp = Blueprint("leader", __name__, url_prefix="/leader")
 
@@ -38,10 +39,7 @@ def _helpers():
 
 @bp.get("/")
 def overview():
-    try:
-        page = max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        page = 1
+    page = page_number()
     overdue_only = request.args.get("overdue") == "1"
     unread_only = request.args.get("unread") == "1"
     cases, total = agency_overview.open_cases(current_user, overdue_only=overdue_only,

@@ -6,6 +6,7 @@ import uuid
 from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 
 from forms.messages import apply_service_errors
 from forms.report import ReportForm
@@ -68,9 +69,14 @@ def report():
             try:
                 case, _created = reports.submit_report(
                     form.service_data(), idempotency_key=form.idempotency_key.data or None,
-                    photos=photos)
+                    photos=photos, client=get_remote_address())
             except ValidationFailed as exc:
-                problems += apply_service_errors(form, exc.fields)
+                if exc.code == "idempotency_key_reused":  # sent, then changed: the next send is new
+                    form.idempotency_key.data = uuid.uuid4().hex
+                    problems.append(_("This form was already sent with other details. Check the "
+                                      "report and send it again to make a new one."))
+                else:
+                    problems += apply_service_errors(form, exc.fields)
             else:
                 session["last_report"] = case.tracking_code
                 return redirect(url_for("public.report_sent"))

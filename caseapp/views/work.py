@@ -17,6 +17,7 @@ from ..services.cases import task_forms
 from ..services.errors import Conflict, ValidationFailed
 from ..services.reads.queries import QueueFilters
 from .redirects import local_url
+from .paging import page_number
 
 bp = Blueprint("work", __name__, url_prefix="/work")
 
@@ -35,13 +36,6 @@ def _flag(name: str) -> bool | None:
     return None
 
 
-def _page() -> int:
-    try:
-        return max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        return 1
-
-
 def _filters() -> QueueFilters:
     sort = request.args.get("sort") or "due_at"
     if sort not in SORTS:
@@ -50,7 +44,7 @@ def _filters() -> QueueFilters:
     return QueueFilters(task=request.args.get("task") or None, overdue=_flag("overdue"),
                         urgent=_flag("urgent"), category=request.args.get("category") or None,
                         claimed=claimed if claimed in ("me", "none") else None,
-                        sort=sort.lstrip("-"), descending=sort.startswith("-"), page=_page(),
+                        sort=sort.lstrip("-"), descending=sort.startswith("-"), page=page_number(),
                         per_page=PER_PAGE)
 
 

@@ -16,7 +16,6 @@ from timers import jobs, scheduling
 from timers.worker import Worker
 
 from .rq_helpers import counts, redis_conn, rq_app, set_phase_seconds, submit  # noqa: F401
-from .rq_helpers import wait_until_due  # noqa: F401
 
 # Tests that move the clock around a due time run entirely on a frozen clock from this moment.
 START = datetime(2026, 11, 25, 10, 0, tzinfo=LOCAL_TZ)  # an ordinary Wednesday
@@ -30,6 +29,11 @@ def _scheduled(conn):
 def _pending():
     return list(db.session.scalars(db.select(Deadline).where(Deadline.state == "pending")
                                    .order_by(Deadline.id)))
+
+
+def _just_past(clock, rows) -> None:
+    """Move the frozen clock to just after the latest of these rows' due times."""
+    clock.move_to(max(row.due_at for row in rows) + timedelta(seconds=1))
 
 
 def test_a_new_deadline_is_scheduled_once_at_its_due_time(rq_app, seeded, redis_conn):
@@ -120,33 +124,35 @@ def test_a_job_far_too_early_is_put_back_on_the_schedule(rq_app, seeded, redis_c
 
 
 def test_duplicate_firing_jobs_fire_once(rq_app, seeded):
-    set_phase_seconds("dispatch", 1)
-    submit(3)
-    rows = _pending()
-    wait_until_due(rows)
-    for row in rows * 3:
-        jobs.fire_deadline_job(row.id)
-    assert counts() == {"fired": 3, "pending": 0, "breaches": 3, "notifications": 3, "doubled": 0}
+    with freeze_time(START) as clock:
+        set_phase_seconds("dispatch", 1)
+        submit(3)
+        rows = _pending()
+        _just_past(clock, rows)
+        for row in rows * 3:
+            jobs.fire_deadline_job(row.id)
+        assert counts() == {"fired": 3, "pending": 0, "breaches": 3, "notifications": 3, "doubled": 0}
 
 
 def test_the_sweep_reschedules_what_redis_lost_and_fires_what_is_due(rq_app, seeded, redis_conn):
-    set_phase_seconds("dispatch", 1)
-    due_soon = submit(2)
-    set_phase_seconds("dispatch", 3600)
-    submit(3)
-    rows = _pending()
-    assert len(_scheduled(redis_conn)) == 5
-    redis_conn.flushdb()
-    wait_until_due([r for r in rows if r.case_id in {c.id for c in due_soon}])
-    result = jobs.run_sweep(redis_conn)
-    assert result["fired"] == 2
-    later = [r for r in _pending()]
-    assert len(later) == 3
-    assert set(_scheduled(redis_conn)) == {scheduling.deadline_job_id(r.id, r.due_at) for r in later}
-    # breach notifications whose jobs were lost are queued again, once
-    notify_jobs = Queue(scheduling.NOTIFY_QUEUE, connection=redis_conn).job_ids
-    assert len(notify_jobs) == 2
-    assert jobs.run_sweep(redis_conn) == {"fired": 0, "rescheduled": 0, "requeued": 0}
+    with freeze_time(START) as clock:
+        set_phase_seconds("dispatch", 1)
+        due_soon = submit(2)
+        set_phase_seconds("dispatch", 3600)
+        submit(3)
+        rows = _pending()
+        assert len(_scheduled(redis_conn)) == 5
+        redis_conn.flushdb()
+        _just_past(clock, [r for r in rows if r.case_id in {c.id for c in due_soon}])
+        result = jobs.run_sweep(redis_conn)
+        assert result["fired"] == 2
+        later = [r for r in _pending()]
+        assert len(later) == 3
+        assert set(_scheduled(redis_conn)) == {scheduling.deadline_job_id(r.id, r.due_at) for r in later}
+        # breach notifications whose jobs were lost are queued again, once
+        notify_jobs = Queue(scheduling.NOTIFY_QUEUE, connection=redis_conn).job_ids
+        assert len(notify_jobs) == 2
+        assert jobs.run_sweep(redis_conn) == {"fired": 0, "rescheduled": 0, "requeued": 0}
 
 
 def test_a_finished_job_with_a_still_pending_row_is_rescheduled(rq_app, seeded, redis_conn):
@@ -169,16 +175,17 @@ def test_one_sweep_job_per_time_bucket(rq_app, redis_conn):
 
 
 def test_a_burst_worker_with_the_scheduler_fires_due_deadlines(rq_app, seeded, redis_conn):
-    set_phase_seconds("dispatch", 1)
-    submit(2)
-    wait_until_due(_pending())
-    db.session.commit()
-    worker = Worker(app=rq_app, connection=redis_conn)
-    worker.work(burst=True, with_scheduler=True)
-    assert counts() == {"fired": 2, "pending": 0, "breaches": 2, "notifications": 2, "doubled": 0}
     from caseapp.models import Notification
-    states = set(db.session.scalars(db.select(Notification.state)))
-    assert states == {"sent"}  # the breach notices were delivered by the same worker run
+    with freeze_time(START) as clock:
+        set_phase_seconds("dispatch", 1)
+        submit(2)
+        _just_past(clock, _pending())
+        db.session.commit()
+        worker = Worker(app=rq_app, connection=redis_conn)
+        worker.work(burst=True, with_scheduler=True)
+        assert counts() == {"fired": 2, "pending": 0, "breaches": 2, "notifications": 2, "doubled": 0}
+        states = set(db.session.scalars(db.select(Notification.state)))
+        assert states == {"sent"}  # the breach notices were delivered by the same worker run
 
 
 def test_web_processes_do_no_deadline_work_with_redis(rq_app):

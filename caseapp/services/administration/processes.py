@@ -26,11 +26,11 @@ def deploy_bpmn(xml: str, actor=None) -> tuple[ProcessVersion, bool]:
     problems = deploy_problems(compiled)
     if problems:
         raise ValidationFailed("BPMN rejected: " + "; ".join(problems), {"bpmn": problems})
-    existing = db.session.scalars(db.select(ProcessVersion).where(
-        ProcessVersion.process_id == compiled.process_id,
-        ProcessVersion.bpmn_sha256 == compiled.bpmn_sha256)).first()
-    if existing is not None and existing.active:
-        return existing, False
+    current = db.session.scalars(db.select(ProcessVersion).where(
+        ProcessVersion.process_id == compiled.process_id, ProcessVersion.active.is_(True))
+        .order_by(ProcessVersion.version.desc())).first()
+    if current is not None and _same_diagram(current, compiled.bpmn_sha256, xml):
+        return current, False
     latest = db.session.scalar(db.select(db.func.max(ProcessVersion.version)).where(
         ProcessVersion.process_id == compiled.process_id)) or 0
     db.session.execute(db.update(ProcessVersion).where(
@@ -45,6 +45,33 @@ def deploy_bpmn(xml: str, actor=None) -> tuple[ProcessVersion, bool]:
                         {"sha256": compiled.bpmn_sha256})
     db.session.commit()
     return version, True
+
+
+_CANONICAL_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                                    remove_comments=True, remove_pis=True, huge_tree=False)
+
+
+def canonical_xml(xml: str | bytes) -> bytes | None:
+    """The diagram in canonical form (C14N 2.0, without comments and whitespace between
+    elements), so the same XML saved again by another editor is recognised as the same."""
+    data = xml.encode("utf-8") if isinstance(xml, str) else bytes(xml)
+    try:
+        root = etree.fromstring(data, parser=_CANONICAL_PARSER)
+    except etree.XMLSyntaxError:
+        return None
+    for element in root.iter():
+        if element.text is not None and not element.text.strip():
+            element.text = None
+        if element.tail is not None and not element.tail.strip():
+            element.tail = None
+    return etree.tostring(root, method="c14n2")
+
+
+def _same_diagram(version: ProcessVersion, sha256: str, xml: str | bytes) -> bool:
+    if version.bpmn_sha256 == sha256:
+        return True
+    canonical = canonical_xml(xml)
+    return canonical is not None and canonical == canonical_xml(version.bpmn_xml)
 
 
 def deploy_bundled(actor=None) -> tuple[ProcessVersion, bool]:

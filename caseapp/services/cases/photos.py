@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import warnings
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -14,13 +13,14 @@ from .submission import get_by_tracking_code
 
 MAX_PHOTOS = 3
 MAX_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # a 5 MB file can still decompress into a bomb
+MAX_PIXELS = 40_000_000  # a 5 MB file can still decompress into a bomb; decoding costs CPU
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
 
 MSG_TOO_MANY = "at most 3 photos"
 MSG_TOO_LARGE = "each photo must be at most 5 MB"
 MSG_NOT_IMAGE = "only JPEG or PNG photos are accepted"
 MSG_EMPTY = "the photo is empty"
+MSG_TOO_MANY_PIXELS = "each photo must be at most 40 megapixels"
 
 
 def clean_photos(uploads: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
@@ -47,6 +47,8 @@ def clean_photos(uploads: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
             cleaned.append(_reencode(blob))
         except _NotAnImage:
             errors.append(label + MSG_NOT_IMAGE)
+        except _TooManyPixels:
+            errors.append(label + MSG_TOO_MANY_PIXELS)
     if errors:
         raise ValidationFailed("the photos have errors", {"photos": errors})
     return cleaned
@@ -56,33 +58,36 @@ class _NotAnImage(Exception):
     pass
 
 
+class _TooManyPixels(Exception):
+    pass
+
+
 def _reencode(blob: bytes) -> tuple[str, bytes]:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(blob)) as probe:
-                if probe.format not in FORMATS:
-                    raise _NotAnImage()
-                if probe.width * probe.height > MAX_PIXELS:
-                    raise _NotAnImage()
-                probe.verify()
-            with Image.open(io.BytesIO(blob)) as image:
-                fmt = image.format
-                image.load()
-                image = ImageOps.exif_transpose(image)
-                out = io.BytesIO()
-                if fmt == "JPEG":
-                    if image.mode not in ("RGB", "L"):
-                        image = image.convert("RGB")
-                    image.save(out, "JPEG", quality=88, optimize=True)
-                else:
-                    if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
-                        image = image.convert("RGBA")
-                    image.save(out, "PNG", optimize=True)
-    except _NotAnImage:
+        with Image.open(io.BytesIO(blob)) as probe:  # reads the header only
+            if probe.format not in FORMATS:
+                raise _NotAnImage()
+            if probe.width * probe.height > MAX_PIXELS:  # refused before any pixel is decoded
+                raise _TooManyPixels()
+            probe.verify()
+        with Image.open(io.BytesIO(blob)) as image:
+            fmt = image.format
+            image.load()
+            image = ImageOps.exif_transpose(image)
+            out = io.BytesIO()
+            if fmt == "JPEG":
+                if image.mode not in ("RGB", "L"):
+                    image = image.convert("RGB")
+                image.save(out, "JPEG", quality=88, optimize=True)
+            else:
+                if image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
+                    image = image.convert("RGBA")
+                image.save(out, "PNG", optimize=True)
+    except (_NotAnImage, _TooManyPixels):
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
-            Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except Image.DecompressionBombError as exc:  # beyond Pillow's own limit (Image.MAX_IMAGE_PIXELS)
+        raise _TooManyPixels() from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise _NotAnImage() from exc
     return FORMATS[fmt], out.getvalue()
 

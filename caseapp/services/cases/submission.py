@@ -1,13 +1,14 @@
 """Citizens submit reports; each becomes a case on the active process version."""
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from ...extensions import db
 from ...models import Case, CasePhoto, utcnow
 from ..administration.processes import active_version_and_settings, runner_for
 from ..administration.sla_settings import DueCalculator
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, NotFound, ValidationFailed
 from .unit_of_work import CaseUnitOfWork
 from .validation import clean_report
 
@@ -21,17 +22,19 @@ def new_tracking_code() -> str:
 
 
 def submit_report(data: dict, idempotency_key: str | None = None,
-                  photos: list[tuple[str, bytes]] | None = None) -> tuple[Case, bool]:
-    """Create the case and start its process; a retried key returns the first case."""
-    if idempotency_key:
-        idempotency_key = idempotency_key.strip()[:100]
-        existing = find_by_idempotency_key(idempotency_key)
-        if existing is not None:
-            return existing, False
+                  photos: list[tuple[str, bytes]] | None = None,
+                  client: str = "") -> tuple[Case, bool]:
+    """Create the case and start its process; the same key from the same client with the same
+    report returns the first case, with another report it is refused (422)."""
     clean = clean_report(data)
+    key = scoped_key(client, idempotency_key) if (idempotency_key or "").strip() else None
+    if key:
+        existing = find_by_idempotency_key(key)
+        if existing is not None:
+            return _replayed(existing, clean), False
     version_id, settings_texts = active_version_and_settings()
     now = utcnow()
-    case = Case(tracking_code=new_tracking_code(), idempotency_key=idempotency_key or None,
+    case = Case(tracking_code=new_tracking_code(), idempotency_key=key,
                 category=clean["category"], description=clean["description"],
                 address=clean["address"], lat=clean["lat"], lon=clean["lon"],
                 urgent=clean["urgent"], reporter_name=clean["full_name"],
@@ -52,11 +55,41 @@ def submit_report(data: dict, idempotency_key: str | None = None,
             uow.record(case, "submitted", phase_after=case.phase, public=True,
                        detail={"category": clean["category"].code, "photos": len(photos or [])})
     except Conflict:  # the same idempotency key, sent twice at once: the first case stands
-        existing = find_by_idempotency_key(idempotency_key) if idempotency_key else None
+        existing = find_by_idempotency_key(key) if key else None
         if existing is None:
             raise
-        return existing, False
+        return _replayed(existing, clean), False
     return case, True
+
+
+def scoped_key(client: str, idempotency_key: str) -> str:
+    """What is stored for a client's Idempotency-Key: a hex SHA-256 of both, so one client
+    cannot replay (or probe) another's key and any key fits the column."""
+    return hashlib.sha256(f"{client}\n{idempotency_key.strip()}".encode("utf-8",
+                                                                      "surrogatepass")).hexdigest()
+
+
+def _replayed(case: Case, clean: dict) -> Case:
+    """The first case of a retried submission; a different report under the same key is an
+    error rather than a silent loss of the new report."""
+    if _report_fields(case) != {
+            "category": clean["category"].id, "description": clean["description"],
+            "full_name": clean["full_name"], "phone": clean["phone"], "email": clean["email"],
+            "address": clean["address"], "lat": clean["lat"], "lon": clean["lon"],
+            "urgent": clean["urgent"], "consent_share_identity": clean["consent_share_identity"]}:
+        raise ValidationFailed(
+            "this Idempotency-Key was already used for a different report; use a new key",
+            {"idempotency_key": ["already used for a different report"]},
+            code="idempotency_key_reused")
+    return case
+
+
+def _report_fields(case: Case) -> dict:
+    return {"category": case.category_id, "description": case.description,
+            "full_name": case.reporter_name, "phone": case.reporter_phone,
+            "email": case.reporter_email, "address": case.address, "lat": case.lat,
+            "lon": case.lon, "urgent": case.urgent,
+            "consent_share_identity": case.consent_share_identity}
 
 
 def find_by_idempotency_key(key: str) -> Case | None:

@@ -15,6 +15,7 @@ from ...engine import EngineError, FormFieldSpec, TaskFormSpec, process_forms
 from ...i18n import DATE_FORMAT, current_language
 from ..errors import NotFound, ValidationFailed
 from .steps import BUILT_IN, is_built_in
+from .validation import MSG_INVISIBLE, has_refused_characters, is_blank
 
 MAX_TEXT = 2000  # a generated text field without maxlength holds at most this many characters
 # names a generated field may not take: what scripts call (the engine's notify and the functions
@@ -124,7 +125,7 @@ def clean_fields(form: TaskFormSpec, data: dict) -> dict:
 
 def _clean_value(field: FormFieldSpec, value):
     if isinstance(value, str):
-        value = value.strip()
+        value = "" if is_blank(value) else value.strip()
     if value is None or value == "":
         if field.required:
             raise ValueError("required")
@@ -135,6 +136,8 @@ def _clean_value(field: FormFieldSpec, value):
 def _clean_string(field: FormFieldSpec, value):
     if not isinstance(value, str):
         raise ValueError("must be text")
+    if has_refused_characters(value, multi_line=True):  # the task page may draw a textarea
+        raise ValueError(MSG_INVISIBLE)
     if field.minlength is not None and len(value) < field.minlength:
         raise ValueError(f"at least {field.minlength} characters")
     if field.maxlength is not None and len(value) > field.maxlength:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from ...extensions import db
 from ...models import Agency, Category
@@ -15,6 +16,15 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LIMITS = {"full_name": (2, 120), "description": (10, 5000), "address": (0, 300),
           "note": (0, 2000), "result": (5, 5000), "return_reason": (5, 2000),
           "public_response": (5, 5000)}
+MULTI_LINE = frozenset({"description", "note", "result", "return_reason", "public_response"})
+MSG_INVISIBLE = "contains invisible or control characters"
+
+# Unicode categories a person does not type: controls, format characters (zero-width spaces,
+# bidirectional overrides, BOM, word joiner…), surrogates, private use, unassigned code points.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+# except the joiners, which emoji sequences and some scripts need (alone they are still invisible)
+_JOINERS = frozenset("\u200c\u200d")
+_LINE_BREAKS = frozenset("\t\n\r")
 
 
 def normalise_phone(raw: str | None) -> str | None:
@@ -29,10 +39,26 @@ def normalise_phone(raw: str | None) -> str | None:
     return phone if _MOBILE.match(phone) or _LANDLINE.match(phone) else None
 
 
+def has_refused_characters(value: str, multi_line: bool = False) -> bool:
+    """Whether text holds characters a person does not type (tab and line breaks only in
+    multi-line text), so hidden or reordered text never reaches the database or a reader."""
+    for char in value:
+        if char in _JOINERS or (multi_line and char in _LINE_BREAKS):
+            continue
+        if unicodedata.category(char) in _REFUSED_CATEGORIES:
+            return True
+    return False
+
+
+def is_blank(value: str) -> bool:
+    """Whether text shows nothing: only whitespace and joiners."""
+    return all(char.isspace() or char in _JOINERS for char in value)
+
+
 def text_field(data: dict, name: str, errors: dict, required: bool = True) -> str | None:
-    """Trimmed text within the field's length limits, or an error recorded."""
+    """Trimmed visible text within the field's length limits, or an error recorded."""
     value = data.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is None or (isinstance(value, str) and is_blank(value)):
         if required:
             errors[name] = ["required"]
         return None
@@ -40,6 +66,9 @@ def text_field(data: dict, name: str, errors: dict, required: bool = True) -> st
         errors[name] = ["must be text"]
         return None
     value = value.strip()
+    if has_refused_characters(value, multi_line=name in MULTI_LINE):
+        errors[name] = [MSG_INVISIBLE]
+        return None
     low, high = LIMITS.get(name, (0, 1000))
     if len(value) < low:
         errors[name] = [f"at least {low} characters"]
@@ -66,12 +95,15 @@ def coordinate(data: dict, name: str, low: float, high: float, errors: dict) -> 
     value = data.get(name)
     if value in (None, ""):
         return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
+    if isinstance(value, bool):  # float(True) is 1.0: a JSON true is not a coordinate
         errors[name] = ["must be a number"]
         return None
-    if not low <= number <= high:
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        errors[name] = ["must be a number"]
+        return None
+    if not low <= number <= high:  # NaN fails too
         errors[name] = [f"must be between {low} and {high}"]
         return None
     return number
@@ -91,7 +123,8 @@ def clean_report(data: dict) -> dict:
         errors["phone"] = ["required" if not phone_raw else "not a Vietnamese phone number"]
     email = data.get("email")
     if email not in (None, ""):
-        if not isinstance(email, str) or len(email) > 200 or not _EMAIL.match(email.strip()):
+        if not isinstance(email, str) or len(email) > 200 or not _EMAIL.match(email.strip()) \
+                or has_refused_characters(email.strip()):
             errors["email"] = ["not a valid e-mail address"]
         else:
             clean["email"] = email.strip()

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...services.errors import ValidationFailed
+from ..paging import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -40,10 +41,8 @@ def show_errors(form, exc: ValidationFailed) -> list[str]:
 
 
 def page_arg() -> int:
-    try:
-        return max(int(request.args.get("page", 1)), 1)
-    except ValueError:
-        return 1
+    """The admin lists' page number."""
+    return page_number()
 
 
 def pages(total: int, per_page: int = PER_PAGE) -> int:
