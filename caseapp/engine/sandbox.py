@@ -3,7 +3,10 @@
 Process designers upload BPMN, so its scripts are untrusted code.  They are compiled with
 RestrictedPython (no names or attributes starting with "_", no imports, no class definitions,
 no try/except so a time-out cannot be swallowed, a denylist of dangerous builtins), executed with
-a small set of safe builtins and guards, and stopped by a line tracer after a wall-clock limit.
+a small set of safe builtins and guards, and stopped by an opcode tracer after a wall-clock
+limit. A C-level call cannot be stopped once started, so what could build a huge object in one
+call (`+`, `*`, `**`, `%`, pow(), padding, replace, join, format, f-string widths) is refused
+before it runs when its result would pass MAX_SEQUENCE items or MAX_INT_BITS bits.
 Nothing here imports SpiffWorkflow.
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 import sys
 import textwrap
 import threading
@@ -93,6 +97,15 @@ class _Policy(RestrictingNodeTransformer):
             return node
         return super().visit_Name(node)
 
+    def visit_FormattedValue(self, node):
+        spec = node.format_spec
+        for part in (spec.values if isinstance(spec, ast.JoinedStr) else []):
+            if isinstance(part, ast.FormattedValue):
+                self.error(node, "Format specifications computed at run time are not allowed.")
+            elif isinstance(part, ast.Constant) and _too_wide(str(part.value)):
+                self.error(node, f"Format widths over {MAX_SEQUENCE} are not allowed.")
+        return super().visit_FormattedValue(node)
+
     def visit_BinOp(self, node):
         node = super().visit_BinOp(node)
         if isinstance(node, ast.BinOp) and type(node.op) in _GUARDED_BINOPS:
@@ -103,8 +116,11 @@ class _Policy(RestrictingNodeTransformer):
         return node
 
 
-_GUARDED_BINOPS = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<"}
-_BINOPS = {"*": operator.mul, "**": operator.pow, "<<": operator.lshift}
+_GUARDED_BINOPS = {ast.Add: "+", ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%"}
+_BINOPS = {"+": operator.add, "*": operator.mul, "**": operator.pow, "<<": operator.lshift,
+           "%": operator.mod}
+_SEQUENCES = (str, bytes, list, tuple)
+_WIDTH = re.compile(r"\d+")
 _INPLACE = {
     "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
     "%=": operator.imod, "**=": operator.ipow, "<<=": operator.ilshift, ">>=": operator.irshift,
@@ -112,16 +128,37 @@ _INPLACE = {
 }
 
 
+def _too_wide(format_text: str) -> bool:
+    """Whether a format string or spec asks for a width or precision past MAX_SEQUENCE."""
+    return any(int(number) > MAX_SEQUENCE for number in _WIDTH.findall(format_text))
+
+
+def _refuse_sequence(length: int) -> None:
+    if length > MAX_SEQUENCE:
+        raise ValueError(f"sequences longer than {MAX_SEQUENCE} are not allowed")
+
+
+def _refuse_bits(bits: int) -> None:
+    if bits > MAX_INT_BITS:
+        raise ValueError(f"integers larger than {MAX_INT_BITS} bits are not allowed")
+
+
 def _check_size(op: str, left: Any, right: Any) -> None:
-    if op == "*":
+    """Refuse an operation whose result would be huge, before Python builds it in one C call."""
+    if op == "+" and isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
+        _refuse_sequence(len(left) + len(right))
+    elif op == "*":
         for seq, n in ((left, right), (right, left)):
-            if isinstance(seq, (str, bytes, list, tuple)) and isinstance(n, int):
-                if len(seq) * n > MAX_SEQUENCE:
-                    raise ValueError(f"sequence repetition longer than {MAX_SEQUENCE} is not allowed")
+            if isinstance(seq, _SEQUENCES) and isinstance(n, int):
+                _refuse_sequence(len(seq) * n)
+        if isinstance(left, int) and isinstance(right, int):
+            _refuse_bits(left.bit_length() + right.bit_length())
     elif op in ("**", "<<") and isinstance(left, int) and isinstance(right, int):
-        bits = left.bit_length() * right if op == "**" else left.bit_length() + right
-        if bits > MAX_INT_BITS:
-            raise ValueError(f"integers larger than {MAX_INT_BITS} bits are not allowed")
+        _refuse_bits(left.bit_length() * right if op == "**" else left.bit_length() + right)
+    elif op == "%" and isinstance(left, (str, bytes)):
+        text = left if isinstance(left, str) else left.decode("latin-1")
+        if "*" in text.replace("%%", "") or _too_wide(text):
+            raise ValueError(f"%-formats with '*' or widths over {MAX_SEQUENCE} are not allowed")
 
 
 def _binop(op: str, left: Any, right: Any) -> Any:
@@ -138,6 +175,61 @@ def _apply(func: Callable, *args: Any, **kwargs: Any) -> Any:
     return func(*args, **kwargs)
 
 
+def _pow(base, exp, mod=None):
+    """pow() with the same bound as the ** operator (a modulus keeps the result small)."""
+    if mod is None:
+        _check_size("**", base, exp)
+    return pow(base, exp, mod)
+
+
+def _padding(method):
+    def padded(text, width, *args):
+        _refuse_sequence(width if isinstance(width, int) else 0)
+        return method(text, width, *args)
+    return padded
+
+
+def _replace(text, old, new, count=-1):
+    occurrences = text.count(old) if count < 0 else min(count, text.count(old))
+    if not old:
+        occurrences = len(text) + 1
+    _refuse_sequence(len(text) + occurrences * max(len(new) - len(old), 0))
+    return text.replace(old, new, count)
+
+
+def _expandtabs(text, tabsize=8):
+    _refuse_sequence(len(text) + text.count("\t" if isinstance(text, str) else b"\t") * tabsize)
+    return text.expandtabs(tabsize)
+
+
+def _join(separator, items):
+    items = list(items)
+    _refuse_sequence(sum(len(item) for item in items if isinstance(item, _SEQUENCES))
+                     + len(separator) * max(len(items) - 1, 0))
+    return separator.join(items)
+
+
+# str and bytes methods that build their result in one C call, by the size they would reach
+_SIZED_METHODS = {
+    "ljust": _padding, "rjust": _padding, "center": _padding, "zfill": _padding,
+}
+_CHECKED_METHODS = {"replace": _replace, "expandtabs": _expandtabs, "join": _join}
+
+
+def _getattr(obj, name, *default):
+    """RestrictedPython's attribute guard (which already refuses str.format), with size checks
+    on the str/bytes methods that allocate their result in one call."""
+    if isinstance(obj, (str, bytes)):
+        if name in _SIZED_METHODS:
+            method = getattr(type(obj), name)
+            check = _SIZED_METHODS[name](method)
+            return lambda *args: check(obj, *args)
+        if name in _CHECKED_METHODS:
+            checked = _CHECKED_METHODS[name]
+            return lambda *args, **kwargs: checked(obj, *args, **kwargs)
+    return safer_getattr_raise(obj, name, *default)
+
+
 def _build_builtins() -> dict[str, Any]:
     allowed = {k: v for k, v in safe_builtins.items()
                if not k.startswith("_") and k not in FORBIDDEN_NAMES}
@@ -145,7 +237,7 @@ def _build_builtins() -> dict[str, Any]:
     allowed.update({
         "dict": dict, "set": set, "frozenset": frozenset, "min": min, "max": max, "sum": sum,
         "any": any, "all": all, "enumerate": enumerate, "reversed": reversed, "sorted": sorted,
-        "zip": zip, "map": map, "filter": filter,
+        "zip": zip, "map": map, "filter": filter, "pow": _pow,
     })
     return allowed
 
@@ -156,7 +248,7 @@ SAFE_BUILTINS: Mapping[str, Any] = _build_builtins()
 GUARDS: Mapping[str, Any] = {
     "__builtins__": SAFE_BUILTINS,
     "__name__": "bpmn_script",
-    "_getattr_": safer_getattr_raise,
+    "_getattr_": _getattr,
     "_getitem_": default_guarded_getitem,
     "_getiter_": iter,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
@@ -223,8 +315,12 @@ def run_limited(code: CodeType, namespace: dict, time_limit: float, mode: str) -
     def global_trace(frame, event, arg):
         if _wall() > deadline:
             raise ScriptTimeout(f"the script ran longer than {time_limit:g} s")
-        # Trace lines of the script's own frames only: trusted functions it calls run untraced.
-        return local_trace if frame.f_code.co_filename == SCRIPT_FILENAME else None
+        # Trace the script's own frames only (trusted functions it calls run untraced), opcode by
+        # opcode: a loop written on one line produces no new line events to stop it at.
+        if frame.f_code.co_filename != SCRIPT_FILENAME:
+            return None
+        frame.f_trace_opcodes = True
+        return local_trace
 
     previous = sys.gettrace()
     sys.settrace(global_trace)

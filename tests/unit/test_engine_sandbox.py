@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 
 import pytest
 
@@ -134,3 +135,59 @@ def test_wrapped_functions_hide_their_object():
     assert wrapped() == "ok"
     with pytest.raises(AttributeError):
         execute("x = svc.password", functions={"svc": wrapped})
+
+
+# -- what an attacker tried: nothing may stall the server or build a huge object in one call ----
+
+def test_a_one_line_loop_is_stopped_at_its_time_limit():
+    """`while True: pass` makes no new line events; the opcode tracer stops it all the same."""
+    many = "sum(1 for a in range(999) for b in range(999) for c in range(999))"
+    runs = [lambda s=script: execute(s, time_limit=0.2)
+            for script in ("while True: pass", "while 1: x = 1", f"x = {many}")]
+    runs.append(lambda: env(0.2).evaluate(many, {}))
+    for run in runs:
+        outcome = []
+        # in a daemon thread, so that a sandbox that fails to stop it fails this test, not the run
+        worker = threading.Thread(target=lambda: _record(outcome, run), daemon=True)
+        worker.start()
+        worker.join(timeout=30)
+        assert outcome and isinstance(outcome[0], sandbox.ScriptTimeout), outcome
+
+
+def _record(outcome: list, run) -> None:
+    try:
+        run()
+        outcome.append(None)
+    except Exception as exc:  # the test asserts which
+        outcome.append(exc)
+
+
+@pytest.mark.parametrize("source", [
+    "x = pow(10, 10 ** 8)",                                  # the builtin, not only **
+    "x = 'x'.ljust(10 ** 9)", "x = 'x'.rjust(10 ** 9)", "x = 'x'.center(10 ** 9)",
+    "x = '1'.zfill(10 ** 9)", "x = b'x'.ljust(10 ** 9)",
+    "a = 7 ** 30000\nb = a * a",                             # big-integer multiplication
+    "s = 'x' * 1000\nwhile True:\n    s = s + s",            # doubling in a loop
+    "s = 'x' * 1000\nwhile True:\n    s += s",
+    "x = ('a' * 100000).replace('a', 'aa')",
+    "x = ('\\t' * 1000).expandtabs(1000)",
+    "x = '-'.join(['x' * 90000, 'y' * 90000])",
+    "x = '%0999999999d' % 1", "x = '%*d' % (10 ** 9, 1)",
+])
+def test_one_call_cannot_build_a_huge_object(source):
+    with pytest.raises(ValueError):
+        execute(source, time_limit=5.0)
+
+
+@pytest.mark.parametrize("source", ["x = f'{1:>999999999}'", "w = 9\nx = f'{1:>{w}}'"])
+def test_huge_or_computed_f_string_widths_are_refused_at_compile_time(source):
+    with pytest.raises(sandbox.SandboxViolation):
+        sandbox.compile_source(source, "exec")
+
+
+def test_ordinary_text_work_stays_allowed():
+    out = execute("a = 'x'.ljust(10, '.')\nb = ', '.join(['a', 'b'])\nc = 'a-b'.replace('-', '+')\n"
+                  "d = '%5.1f' % 3.14159\ne = f'{n:>6}'\nf = pow(2, 10) + pow(3, 4, 5)\ng = 'ab' + 'cd'",
+                  n=42)
+    assert (out["a"], out["b"], out["c"], out["d"], out["e"], out["f"], out["g"]) == (
+        "x.........", "a, b", "a+b", "  3.1", "    42", 1025, "abcd")
