@@ -143,6 +143,13 @@ def deadlines_sweep():
     click.echo(f"fired {sweep()} deadline(s)")
 
 
+@click.command("restart-failed-reports")
+def restart_failed_reports_command():
+    """Start, on the active diagram, the reports kept because their process could not start."""
+    from .services.cases.submission import restart_failed_reports
+    click.echo(f"started {restart_failed_reports()} report(s)")
+
+
 @click.command("seed-demo")
 @click.option("--password", required=True, help="password for every demo account")
 def seed_demo_command(password):
@@ -188,5 +195,5 @@ def serve_command(host, port):
 def register_cli(app: Flask) -> None:
     """Attach every command to `flask --app wsgi`."""
     for command in (sla_cli, calendar_cli, deadlines_cli, seed_demo_command, deploy_command,
-                    serve_command):
+                    serve_command, restart_failed_reports_command):
         app.cli.add_command(command)

@@ -68,6 +68,8 @@ EVENT_LABELS = {
     "unclaimed": _l("Task released"),
     "deadline_passed": _l("Deadline passed"),
     "urgent_leader_notified": _l("Agency leader notified (urgent)"),
+    "process_failed": _l("The process could not start"),
+    "process_started": _l("The process started on a corrected diagram"),
     "identity_disclosed": _l("Reporter identity shown to the agency"),
     "effect": _l("Process step"),
     "effect_ignored": _l("Process step ignored"),

@@ -36,6 +36,8 @@ class Case(db.Model):
     public_response: Mapped[str | None] = mapped_column(Text)
     resolution: Mapped[str | None] = mapped_column(Text)
     reject_reason: Mapped[str | None] = mapped_column(String(40))
+    # why the process could not start (the report is kept and started again after a fix)
+    process_error: Mapped[str | None] = mapped_column(Text)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
     workflow_state: Mapped[str] = mapped_column(Text, default="")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

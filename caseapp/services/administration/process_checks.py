@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from caseapp.calendar.sla import PHASE_NAME_RULE, is_phase_name
 
-from ...engine import CompiledProcess, queue_problems
+from ...engine import CompiledProcess, EngineError, ProcessRunner, queue_problems
 from ..cases.steps import BUILT_IN
 from ..cases.task_forms import form_problems
+from .script_functions import script_functions
 from .sla_settings import load_policies
 
 MAIN_PROCESS = "field_report"
@@ -45,10 +46,25 @@ def built_in_step_problems(compiled: CompiledProcess) -> list[str]:
     return [f"missing user tasks with form keys {sorted(missing)}"] if missing else []
 
 
+# what a citizen's report gives a new instance (services/cases/submission.py)
+SAMPLE_START_DATA = {"tracking_code": "CM-TEST-0000", "category": "other", "reported_urgent": False}
+
+
+def first_step_problems(compiled: CompiledProcess) -> list[str]:
+    """Dry run: a diagram whose scripts or timers fail on a new report would stop every report."""
+    try:
+        ProcessRunner(compiled.spec_json, script_functions()).start(dict(SAMPLE_START_DATA))
+    except EngineError as exc:
+        return [f"a new report fails at the diagram's first steps (dry run on sample data): {exc}"]
+    return []
+
+
 def deploy_problems(compiled: CompiledProcess, policies=None) -> list[str]:
     """Every reason to refuse this diagram, so the designer fixes them all in one go."""
     problems = built_in_step_problems(compiled)
     problems += queue_problems(compiled.user_tasks)
     problems += form_problems(compiled)
     problems += phase_problems(compiled, policies)
+    if not problems:  # the dry run needs the phases' policies and runnable forms
+        problems += first_step_problems(compiled)
     return problems

@@ -10,7 +10,7 @@ from ...extensions import db
 from ...models import ProcessVersion, utcnow
 from ..cases.audit import record_admin_change
 from ..errors import NotFound, ValidationFailed
-from ..cases.replies import rejection_reply
+from .script_functions import script_functions
 from .process_checks import MAIN_PROCESS, deploy_problems
 from .sla_settings import DAY_TEXT, POLICY_TEXT, DueCalculator
 
@@ -44,6 +44,8 @@ def deploy_bpmn(xml: str, actor=None) -> tuple[ProcessVersion, bool]:
     record_admin_change(actor, "process.deploy", f"{compiled.process_id} v{latest + 1}",
                         {"sha256": compiled.bpmn_sha256})
     db.session.commit()
+    from ..cases.submission import restart_failed_reports  # cases sit above administration
+    restart_failed_reports()  # reports kept while the diagram was broken start on the new one
     return version, True
 
 
@@ -120,8 +122,7 @@ def runner_for(version_id: int, sla_due: DueCalculator | None = None) -> Process
         if spec is None:
             raise NotFound(f"process version {version_id} is gone")
         _spec_by_version[version_id] = spec
-    return ProcessRunner(spec, {"sla_due": sla_due or DueCalculator(),
-                                "rejection_reply": rejection_reply})
+    return ProcessRunner(spec, script_functions(sla_due))
 
 
 def forget_cached_specs() -> None:

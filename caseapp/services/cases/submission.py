@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 
+from ...engine import EngineError
 from ...extensions import db
 from ...models import Case, CasePhoto, utcnow
 from ..administration.processes import active_version_and_settings, runner_for
 from ..administration.sla_settings import DueCalculator
-from ..errors import Conflict, NotFound, ValidationFailed
+from ..delivery.notifications import notify_role
+from ..errors import Conflict, NotFound, ServiceError, ValidationFailed
 from .unit_of_work import CaseUnitOfWork
 from .validation import clean_report
+
+log = logging.getLogger(__name__)
 
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
@@ -42,24 +47,72 @@ def submit_report(data: dict, idempotency_key: str | None = None,
                 consent_share_identity=clean["consent_share_identity"], status="open",
                 process_version_id=version_id, created_at=now, updated_at=now)
     try:
+        snapshot, failure = _start(version_id, DueCalculator(settings_texts), case), None
+    except EngineError as exc:  # a broken diagram never loses the report: it is kept and flagged
+        snapshot, failure = None, str(exc)
+    try:
         with CaseUnitOfWork() as uow:
-            snapshot = runner_for(version_id, DueCalculator(settings_texts)).start({
-                "tracking_code": case.tracking_code, "category": clean["category"].code,
-                "reported_urgent": clean["urgent"]})
-            case.workflow_state = snapshot.state_json
+            case.workflow_state = snapshot.state_json if snapshot else ""
             uow.add_case(case)
             for content_type, blob in photos or []:
                 uow.session.add(CasePhoto(case_id=case.id, content_type=content_type,
                                           size=len(blob), data=blob, created_at=now))
-            uow.apply(case, snapshot)
+            if snapshot is not None:
+                uow.apply(case, snapshot)
             uow.record(case, "submitted", phase_after=case.phase, public=True,
                        detail={"category": clean["category"].code, "photos": len(photos or [])})
+            if failure is not None:
+                _flag_process_failure(uow, case, failure)
     except Conflict:  # the same idempotency key, sent twice at once: the first case stands
         existing = find_by_idempotency_key(key) if key else None
         if existing is None:
             raise
         return _replayed(existing, clean), False
     return case, True
+
+
+def _start(version_id: int, sla_due: DueCalculator, case: Case):
+    """The engine's first steps for a new case (what its report gives the process)."""
+    return runner_for(version_id, sla_due).start({
+        "tracking_code": case.tracking_code, "category": case.category.code,
+        "reported_urgent": bool(case.urgent)})
+
+
+def _flag_process_failure(uow: CaseUnitOfWork, case: Case, error: str) -> None:
+    """The designers and the portal hear of a report the process could not start."""
+    log.error("case %s: the process could not start: %s", case.tracking_code, error)
+    case.process_error = error
+    uow.record(case, "process_failed", system=True, detail={"error": error})
+    subject = f"[{case.tracking_code}] Quy trình không khởi động được cho phản ánh mới"
+    body = (f"Phản ánh {case.tracking_code} đã được lưu nhưng quy trình lỗi ở bước đầu: {error}\n"
+            "Phản ánh sẽ tự khởi động lại khi một phiên bản quy trình đã sửa được triển khai.")
+    for role in ("designer", "supervisor"):
+        uow.notified(notify_role(case, role, None, "process_failed", subject, body))
+
+
+def restart_failed_reports() -> int:
+    """Start, on the active version, every kept report whose process could not start; how many."""
+    case_ids = list(db.session.scalars(db.select(Case.id).where(
+        Case.process_error.is_not(None), Case.workflow_state == "").order_by(Case.id)))
+    db.session.rollback()
+    started = 0
+    for case_id in case_ids:
+        try:
+            version_id, settings_texts = active_version_and_settings()
+            with CaseUnitOfWork() as uow:
+                case = uow.lock(case_id)
+                if case.workflow_state:
+                    continue  # another process started it meanwhile
+                snapshot = _start(version_id, DueCalculator(settings_texts), case)
+                case.process_version_id = version_id
+                case.process_error = None
+                uow.apply(case, snapshot)
+                uow.record(case, "process_started", system=True, phase_after=case.phase,
+                           detail={"process_version_id": version_id})
+            started += 1
+        except ServiceError as exc:  # still broken (or gone): it stays flagged
+            log.warning("case %s could not be started: %s", case_id, exc)
+    return started
 
 
 def scoped_key(client: str, idempotency_key: str) -> str:

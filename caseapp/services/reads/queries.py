@@ -141,6 +141,7 @@ def case_detail(user, tracking_code: str) -> dict:
     add_readable_values(case.process_version_id, audit)  # task_completed: labelled values
     return {
         "tracking_code": case.tracking_code, "status": case.status, "phase": case.phase,
+        "process_error": case.process_error,
         "phase_name": element_label(case.process_version_id, case.phase) if case.phase else "",
         "category": case.category.code, "category_name": case.category.name,
         "description": case.description, "address": case.address, "lat": case.lat,
