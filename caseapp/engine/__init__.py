@@ -11,7 +11,7 @@ from .errors import (
 )
 from .forms import FIELD_TYPES, FormFieldSpec, TaskFormSpec, UserTaskForm, process_forms
 from .analysis import queue_problems
-from .runner import ProcessRunner
+from .runner import RESERVED_FUNCTION_NAMES, ProcessRunner
 from .types import (
     CompiledProcess,
     Effect,
@@ -33,6 +33,7 @@ __all__ = [
     "FormFieldSpec",
     "PendingTimer",
     "ProcessRunner",
+    "RESERVED_FUNCTION_NAMES",
     "ReadyTask",
     "ScriptError",
     "ScriptValidationError",

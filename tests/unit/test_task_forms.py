@@ -187,3 +187,12 @@ def test_values_read_back_with_labels_and_option_names():
     assert [(s["id"], s["label"], s["text"]) for s in shown] == [
         ("visit_date", "Ngày khảo sát", "05/03/2026"), ("hazard_level", "Mức độ", "4"),
         ("road", "Giao thông", "Cấm đường"), ("extra", "extra", "kept")]
+
+
+def test_a_generated_field_may_not_hide_a_script_function():
+    """The reserved field ids follow the functions scripts are really given."""
+    from caseapp.engine import RESERVED_FUNCTION_NAMES
+    from caseapp.services.administration.script_functions import script_functions
+    from caseapp.services.cases.task_forms import RESERVED_FIELD_IDS
+    given = set(script_functions(sla_due=lambda phase: "")) | set(RESERVED_FUNCTION_NAMES)
+    assert given <= RESERVED_FIELD_IDS

@@ -5,6 +5,9 @@ from ..cases.replies import rejection_reply
 from .sla_settings import DueCalculator
 
 
+SCRIPT_FUNCTION_NAMES = frozenset({"sla_due", "rejection_reply"})  # the keys given below
+
+
 def script_functions(sla_due: DueCalculator | None = None) -> dict:
     """sla_due (the business calendar and SLA policies) and rejection_reply (the texts)."""
     return {"sla_due": sla_due or DueCalculator(), "rejection_reply": rejection_reply}

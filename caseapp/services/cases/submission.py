@@ -94,11 +94,13 @@ def restart_failed_reports() -> int:
     """Start, on the active version, every kept report whose process could not start; how many."""
     case_ids = list(db.session.scalars(db.select(Case.id).where(
         Case.process_error.is_not(None), Case.workflow_state == "").order_by(Case.id)))
+    if not case_ids:
+        return 0
+    version_id, settings_texts = active_version_and_settings()
     db.session.rollback()
     started = 0
     for case_id in case_ids:
         try:
-            version_id, settings_texts = active_version_and_settings()
             with CaseUnitOfWork() as uow:
                 case = uow.lock(case_id)
                 if case.workflow_state:

@@ -11,17 +11,18 @@ from datetime import date
 
 from flask_babel import gettext
 
-from ...engine import EngineError, FormFieldSpec, TaskFormSpec, process_forms
+from ...engine import (RESERVED_FUNCTION_NAMES, EngineError, FormFieldSpec, TaskFormSpec,
+                      process_forms)
 from ...i18n import DATE_FORMAT, current_language
+from ..administration.script_functions import SCRIPT_FUNCTION_NAMES
 from ..errors import NotFound, ValidationFailed
 from .steps import BUILT_IN, is_built_in
-from .validation import MSG_INVISIBLE, has_refused_characters, is_blank
+from .validation import MSG_INVISIBLE, has_refused_characters, is_blank, parse_boolean
 
 MAX_TEXT = 2000  # a generated text field without maxlength holds at most this many characters
-# names a generated field may not take: what scripts call (the engine's notify and the functions
-# administration.processes.runner_for gives them) and the attributes of a WTForms form
-RESERVED_FIELD_IDS = frozenset({
-    "notify", "sla_due", "rejection_reply",
+# names a generated field may not take: what scripts call (the engine's own functions and the ones
+# this app gives them), which a value of that name would hide, and the attributes of a WTForms form
+RESERVED_FIELD_IDS = RESERVED_FUNCTION_NAMES | SCRIPT_FUNCTION_NAMES | frozenset({
     "csrf_token", "meta", "data", "errors", "form_errors", "validate", "process", "populate_obj",
     "hidden_tag", "is_submitted", "validate_on_submit", "form_key", "prepare", "service_data",
     "field_specs"})
@@ -163,13 +164,7 @@ def _clean_long(field: FormFieldSpec, value):
 
 
 def _clean_boolean(field: FormFieldSpec, value):
-    if isinstance(value, bool):
-        return value
-    if value in (0, "0", "false", "False", "off", "no"):
-        return False
-    if value in (1, "1", "true", "True", "on", "yes"):
-        return True
-    raise ValueError("must be true or false")
+    return parse_boolean(value)
 
 
 def _clean_date(field: FormFieldSpec, value):

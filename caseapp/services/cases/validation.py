@@ -77,17 +77,24 @@ def text_field(data: dict, name: str, errors: dict, required: bool = True) -> st
     return value
 
 
-def boolean(data: dict, name: str, errors: dict) -> bool:
-    """JSON booleans and the usual form spellings."""
-    value = data.get(name, False)
+def parse_boolean(value) -> bool:
+    """JSON booleans and the usual form spellings; ValueError for anything else."""
     if isinstance(value, bool):
         return value
     if value in (None, "", 0, "0", "false", "False", "off", "n", "no"):
         return False
     if value in (1, "1", "true", "True", "on", "y", "yes"):
         return True
-    errors[name] = ["must be true or false"]
-    return False
+    raise ValueError("must be true or false")
+
+
+def boolean(data: dict, name: str, errors: dict) -> bool:
+    """A boolean field of a submission, or an error recorded."""
+    try:
+        return parse_boolean(data.get(name, False))
+    except ValueError as exc:
+        errors[name] = [str(exc)]
+        return False
 
 
 def coordinate(data: dict, name: str, low: float, high: float, errors: dict) -> float | None:
