@@ -47,6 +47,9 @@ class ReportForm(FlaskForm):
     category = SelectField(_l("Topic"), id="category", choices=[],
                            validators=[DataRequired(message=_l("Choose a topic."))],
                            validate_choice=False)
+    district = SelectField(_l("District (optional)"), id="district", choices=[],
+                           validate_choice=False,
+                           description=_l("Leave empty if you are not sure."))
     description = TextAreaField(_l("What is the problem?"), id="description", validators=[
         DataRequired(message=REQUIRED),
         Length(min=10, max=5000, message=_l("Between 10 and 5000 characters."))],
@@ -75,6 +78,11 @@ class ReportForm(FlaskForm):
         self.category.choices = choices([("", _l("— choose a topic —"))] + list(categories))
         return self
 
+    def set_districts(self, districts: list[tuple[str, str]]) -> ReportForm:
+        """(code, label) pairs from the view, with an empty first choice (not known)."""
+        self.district.choices = choices([("", _l("— not sure —"))] + list(districts))
+        return self
+
     def validate_lon(self, field):
         if bool(self.lat.data) != bool(field.data):
             raise ValidationError(_l("The location is not complete; press the button again."))
@@ -83,6 +91,7 @@ class ReportForm(FlaskForm):
         """The dict `services.reports.submit_report` takes."""
         return {"full_name": self.full_name.data, "phone": self.phone.data,
                 "email": self.email.data or None, "category": self.category.data,
+                "district": self.district.data or None,
                 "description": self.description.data, "address": self.address.data or None,
                 "lat": self.lat.data or None, "lon": self.lon.data or None,
                 "urgent": bool(self.urgent.data),

@@ -8,9 +8,6 @@ from sqlalchemy import create_engine, make_url, text
 
 from caseapp import config as app_config
 
-TABLES = ["login_failure", "breach", "notification", "work_item", "deadline", "case_photo", "case_event",
-          "case_assignment", "case_file", "process_version", "audit_log", "user_account",
-          "calendar_day", "sla_policy", "category", "agency"]
 _prepared: set[str] = set()
 
 
@@ -80,10 +77,11 @@ def _clean(app, backend: str) -> None:
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:
+            tables = [table.name for table in reversed(db.metadata.sorted_tables)]  # children first
             if backend == "postgresql":
-                conn.execute(text("TRUNCATE " + ", ".join(TABLES) + " RESTART IDENTITY CASCADE"))
+                conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
             else:
-                for table in TABLES:
+                for table in tables:
                     conn.execute(text(f"DELETE FROM {table}"))
 
 

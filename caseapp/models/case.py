@@ -4,7 +4,7 @@ from sqlalchemy import (JSON, Boolean, Float, ForeignKey, Index, Integer, LargeB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .org import Agency, Category
+from .org import Agency, Category, District
 from .types import UTCDateTime, utcnow
 
 STATUSES = ("open", "closed", "rejected")
@@ -20,6 +20,7 @@ class Case(db.Model):
     tracking_code: Mapped[str] = mapped_column(String(20), unique=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("district.id"), index=True)
     description: Mapped[str] = mapped_column(Text)
     address: Mapped[str | None] = mapped_column(String(300))
     lat: Mapped[float | None] = mapped_column(Float)
@@ -46,6 +47,7 @@ class Case(db.Model):
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
     category: Mapped[Category] = relationship(lazy="joined")
+    district: Mapped[District | None] = relationship(lazy="joined")
     current_agency: Mapped[Agency | None] = relationship(lazy="joined")
     assignments: Mapped[list["CaseAssignment"]] = relationship(
         back_populates="case", order_by="CaseAssignment.seq", cascade="all, delete-orphan")

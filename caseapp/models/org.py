@@ -31,6 +31,18 @@ class Category(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class District(db.Model):
+    """A district-level unit of the province: where a report is, for figures and the board."""
+
+    __tablename__ = "district"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str | None] = mapped_column(String(120))
+    sort: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
 class User(db.Model):
     __tablename__ = "user_account"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -42,6 +42,10 @@ def _category_choices() -> list[tuple[str, str]]:
     return [(c["code"], localname(c)) for c in reference.categories()]
 
 
+def _district_choices() -> list[tuple[str, str]]:
+    return [(d["code"], localname(d)) for d in reference.districts()]
+
+
 def _uploads(form: ReportForm) -> list[tuple[str, bytes]]:
     files = [f for f in (form.photos.data or []) if getattr(f, "filename", "")]
     return [(f.filename, f.read()) for f in files]
@@ -50,7 +54,7 @@ def _uploads(form: ReportForm) -> list[tuple[str, bytes]]:
 @bp.route("/report", methods=["GET", "POST"])
 @limiter.limit("60 per minute", methods=["POST"])
 def report():
-    form = ReportForm().set_categories(_category_choices())
+    form = ReportForm().set_categories(_category_choices()).set_districts(_district_choices())
     if request.method == "GET":
         form.idempotency_key.data = uuid.uuid4().hex
         if request.args.get("category"):

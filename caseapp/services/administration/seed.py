@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ...extensions import db
-from ...models import Agency, Category, User
+from ...models import Agency, Category, District, User
 from .processes import deploy_bundled
 from .sla_settings import ensure_default_policies
 
@@ -29,6 +29,18 @@ CATEGORIES = [
     ("other", "Khác", "Other"),
 ]
 
+DISTRICTS = [
+    ("camau", "Thành phố Cà Mau", "Cà Mau City"),
+    ("uminh", "Huyện U Minh", "U Minh District"),
+    ("thoibinh", "Huyện Thới Bình", "Thới Bình District"),
+    ("tranvanthoi", "Huyện Trần Văn Thời", "Trần Văn Thời District"),
+    ("cainuoc", "Huyện Cái Nước", "Cái Nước District"),
+    ("damdoi", "Huyện Đầm Dơi", "Đầm Dơi District"),
+    ("namcan", "Huyện Năm Căn", "Năm Căn District"),
+    ("phutan", "Huyện Phú Tân", "Phú Tân District"),
+    ("ngochien", "Huyện Ngọc Hiển", "Ngọc Hiển District"),
+]
+
 PORTAL_USERS = [("operator", "operator", "Cán bộ tiếp nhận Cổng TTĐT"),
                 ("supervisor", "supervisor", "Lãnh đạo Cổng TTĐT"),
                 ("monitor", "monitor", "Lãnh đạo UBND tỉnh"),
@@ -50,13 +62,17 @@ def _ensure_user(username: str, role: str, full_name: str, password: str,
 
 
 def seed_reference_data() -> None:
-    """Agencies, categories and SLA defaults; existing rows are left as admins edited them."""
+    """Agencies, categories, districts and SLA defaults; existing rows are left as admins edited
+    them."""
     for code, name, name_en, kind in AGENCIES:
         if not db.session.scalars(db.select(Agency).where(Agency.code == code)).first():
             db.session.add(Agency(code=code, name=name, name_en=name_en, kind=kind, active=True))
     for sort, (code, name, name_en) in enumerate(CATEGORIES):
         if not db.session.scalars(db.select(Category).where(Category.code == code)).first():
             db.session.add(Category(code=code, name=name, name_en=name_en, sort=sort, active=True))
+    for sort, (code, name, name_en) in enumerate(DISTRICTS):
+        if not db.session.scalars(db.select(District).where(District.code == code)).first():
+            db.session.add(District(code=code, name=name, name_en=name_en, sort=sort, active=True))
     db.session.commit()
     ensure_default_policies()
 

@@ -40,8 +40,8 @@ def submit_report(data: dict, idempotency_key: str | None = None,
     version_id, settings_texts = active_version_and_settings()
     now = utcnow()
     case = Case(tracking_code=new_tracking_code(), idempotency_key=key,
-                category=clean["category"], description=clean["description"],
-                address=clean["address"], lat=clean["lat"], lon=clean["lon"],
+                category=clean["category"], district=clean["district"],
+                description=clean["description"], address=clean["address"], lat=clean["lat"], lon=clean["lon"],
                 urgent=clean["urgent"], reporter_name=clean["full_name"],
                 reporter_phone=clean["phone"], reporter_email=clean["email"],
                 consent_share_identity=clean["consent_share_identity"], status="open",
@@ -128,8 +128,9 @@ def _replayed(case: Case, clean: dict) -> Case:
     """The first case of a retried submission; a different report under the same key is an
     error rather than a silent loss of the new report."""
     if _report_fields(case) != {
-            "category": clean["category"].id, "description": clean["description"],
-            "full_name": clean["full_name"], "phone": clean["phone"], "email": clean["email"],
+            "category": clean["category"].id,
+            "district": clean["district"].id if clean["district"] else None,
+            "description": clean["description"], "full_name": clean["full_name"], "phone": clean["phone"], "email": clean["email"],
             "address": clean["address"], "lat": clean["lat"], "lon": clean["lon"],
             "urgent": clean["urgent"], "consent_share_identity": clean["consent_share_identity"]}:
         raise ValidationFailed(
@@ -140,7 +141,8 @@ def _replayed(case: Case, clean: dict) -> Case:
 
 
 def _report_fields(case: Case) -> dict:
-    return {"category": case.category_id, "description": case.description,
+    return {"category": case.category_id, "district": case.district_id,
+            "description": case.description,
             "full_name": case.reporter_name, "phone": case.reporter_phone,
             "email": case.reporter_email, "address": case.address, "lat": case.lat,
             "lon": case.lon, "urgent": case.urgent,

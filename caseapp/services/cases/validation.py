@@ -5,7 +5,7 @@ import re
 import unicodedata
 
 from ...extensions import db
-from ...models import Agency, Category
+from ...models import Agency, Category, District
 from ..errors import ValidationFailed
 
 _PHONE_SEPARATORS = re.compile(r"[\s.\-()]")
@@ -146,6 +146,7 @@ def clean_report(data: dict) -> dict:
         if category is None:
             errors["category"] = ["unknown category"]
     clean["category"] = category
+    clean["district"] = _district(data.get("district"), errors)
     clean["lat"] = coordinate(data, "lat", -90, 90, errors)
     clean["lon"] = coordinate(data, "lon", -180, 180, errors)
     if (clean["lat"] is None) != (clean["lon"] is None) and "lat" not in errors and "lon" not in errors:
@@ -155,6 +156,19 @@ def clean_report(data: dict) -> dict:
     if errors:
         raise ValidationFailed("the report has errors", errors)
     return clean
+
+
+def _district(code, errors: dict) -> District | None:
+    """Optional: many citizens do not know which district a place belongs to."""
+    if code in (None, ""):
+        return None
+    district = None
+    if isinstance(code, str):
+        district = db.session.scalars(db.select(District).where(
+            District.code == code, District.active.is_(True))).first()
+    if district is None:
+        errors["district"] = ["unknown district"]
+    return district
 
 
 def choice(data: dict, name: str, allowed, errors: dict) -> str | None:

@@ -1,8 +1,8 @@
-"""Reference data for forms and pages: categories and agencies, as plain dicts."""
+"""Reference data for forms and pages: categories, districts and agencies, as plain dicts."""
 from __future__ import annotations
 
 from ...extensions import db
-from ...models import Agency, Category
+from ...models import Agency, Category, District
 
 
 def categories(active_only: bool = True) -> list[dict]:
@@ -12,6 +12,15 @@ def categories(active_only: bool = True) -> list[dict]:
         query = query.where(Category.active.is_(True))
     return [{"code": c.code, "name": c.name, "name_en": c.name_en, "active": c.active}
             for c in db.session.scalars(query)]
+
+
+def districts(active_only: bool = True) -> list[dict]:
+    """The province's districts in display order, for the report form and filters."""
+    query = db.select(District).order_by(District.sort, District.code)
+    if active_only:
+        query = query.where(District.active.is_(True))
+    return [{"code": d.code, "name": d.name, "name_en": d.name_en, "active": d.active}
+            for d in db.session.scalars(query)]
 
 
 def agencies(active_only: bool = True) -> list[dict]:
