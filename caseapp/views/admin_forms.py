@@ -88,6 +88,15 @@ class CategoryCreateForm(CategoryForm):
                        description=_l("Lowercase letters, digits and _; cannot be changed later."))
 
 
+class DistrictForm(CategoryForm):
+    active = BooleanField(_l("Active (citizens can choose it)"), default=True)
+
+
+class DistrictCreateForm(DistrictForm):
+    code = StringField(_l("Code"), validators=[InputRequired(REQUIRED), Length(max=40, message=TOO_LONG)],
+                       description=_l("Lowercase letters, digits and _; cannot be changed later."))
+
+
 class UserForm(FlaskForm):
     """Edit a staff account; the username is fixed once created."""
 

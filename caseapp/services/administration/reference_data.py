@@ -1,6 +1,6 @@
-"""Reference data admins maintain: handling agencies and report categories.
+"""Reference data admins maintain: handling agencies, report categories and districts.
 
-Both are a permanent unique code plus editable fields, created and updated through one path.
+Each is a permanent unique code plus editable fields, created and updated through one path.
 Every change is validated (ValidationFailed with per-field messages), recorded with
 record_admin_change, and committed.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ...extensions import db
-from ...models import Agency, Category
+from ...models import Agency, Category, District
 from ..cases.audit import record_admin_change
 from ..errors import NotFound
 from .validation import MSG_REQUIRED, MSG_UNKNOWN_KIND, N_, changes, commit_unique, flag, raise_if, text
@@ -135,3 +135,26 @@ def create_category(actor, data: dict) -> Category:
 def update_category(actor, category_id: int, data: dict) -> Category:
     """Rename, reorder, (de)activate a category; the code stays (cases refer to it)."""
     return _update_coded(actor, get_category(category_id), "category", data, _category_fields)
+
+
+# ---------------------------------------------------------------- districts
+
+def list_districts() -> list[District]:
+    return list(db.session.scalars(db.select(District).order_by(District.sort, District.code)))
+
+
+def get_district(district_id: int) -> District:
+    district = db.session.get(District, district_id)
+    if district is None:
+        raise NotFound("no such district")
+    return district
+
+
+def create_district(actor, data: dict) -> District:
+    """A district reports can name (same fields as a category: name, English name, order)."""
+    return _create_coded(actor, District, "district", data, _category_fields)
+
+
+def update_district(actor, district_id: int, data: dict) -> District:
+    """Rename, reorder, (de)activate a district; the code stays (cases refer to it)."""
+    return _update_coded(actor, get_district(district_id), "district", data, _category_fields)
