@@ -9,6 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 SECRET_KEY_FILE := instance/secret_key
+PERSONAL_DATA_KEYS_FILE := instance/personal_data_keys
 
 .PHONY: setup run test worker deps assets translations browser-deps services lint bench bench-deadlines clean
 
@@ -17,9 +18,13 @@ SECRET_KEY_FILE := instance/secret_key
 ifeq ($(SECRET_KEY),)
 LOCAL_SECRET_KEY := $(SECRET_KEY_FILE)
 endif
+# Likewise the Fernet key that encrypts reporters' names, phones and e-mails (PERSONAL_DATA_KEYS).
+ifeq ($(PERSONAL_DATA_KEYS),)
+LOCAL_PERSONAL_DATA_KEYS := $(PERSONAL_DATA_KEYS_FILE)
+endif
 
 ## setup: virtualenv, dependencies, front-end assets, translations, database migrations
-setup: $(VENV)/.installed assets translations $(LOCAL_SECRET_KEY)
+setup: $(VENV)/.installed assets translations $(LOCAL_SECRET_KEY) $(LOCAL_PERSONAL_DATA_KEYS)
 	@mkdir -p instance
 	$(FLASK) db upgrade
 
@@ -28,6 +33,13 @@ $(SECRET_KEY_FILE):
 	@mkdir -p $(@D)
 	@umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_hex(32))" > $@.tmp && mv $@.tmp $@
 	@echo "created $@: this installation's random SECRET_KEY"
+
+## instance/personal_data_keys: this installation's random Fernet key for reporters' personal data,
+## made once and kept (mode 600); losing it loses every reporter's name, phone and e-mail
+$(PERSONAL_DATA_KEYS_FILE):
+	@mkdir -p $(@D)
+	@umask 077 && $(PYTHON) -c "import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())" > $@.tmp && mv $@.tmp $@
+	@echo "created $@: this installation's random PERSONAL_DATA_KEYS"
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

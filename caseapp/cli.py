@@ -16,6 +16,8 @@ from .services.errors import ServiceError
 sla_cli = AppGroup("sla", help="SLA policies: durations per phase for working days and days off.")
 calendar_cli = AppGroup("calendar", help="Declared days off and make-up working days.")
 deadlines_cli = AppGroup("deadlines", help="Deadline firing.")
+personal_data_cli = AppGroup("personal-data", help="Reporters' personal data: keys, retention, "
+                             "and reporters' requests (export, erasure).")
 
 
 def _fail(exc: ServiceError) -> None:
@@ -143,6 +145,69 @@ def deadlines_sweep():
     click.echo(f"fired {sweep()} deadline(s)")
 
 
+@personal_data_cli.command("rotate-keys")
+@click.option("--batch", default=500, show_default=True, type=click.IntRange(1, 10000))
+def personal_data_rotate_keys(batch):
+    """Re-encrypt every reporter's identity with the first PERSONAL_DATA_KEYS key (and re-index phones)."""
+    from .services.privacy.keys import rotate_keys
+    result = rotate_keys(batch=batch)
+    click.echo(f"{result.cases} case(s): {result.reencrypted} re-encrypted, "
+               f"{result.digests} phone digest(s) recomputed")
+
+
+@personal_data_cli.command("retention")
+@click.option("--days", default=None, help="days after a case closed before its reporter's identity "
+              "is removed; 'off' keeps identities; without --days, show the setting")
+def personal_data_retention(days):
+    """Show or set the retention period of reporters' identities on closed cases."""
+    from .services.privacy.retention import retention_days, set_retention
+    if days is not None:
+        try:
+            set_retention(None, None if days.strip().lower() in ("off", "none", "") else days)
+        except ServiceError as exc:
+            _fail(exc)
+    current = retention_days()
+    click.echo(f"retention: {current} day(s) after closing" if current is not None
+               else "retention: off (identities are kept until erased on request)")
+
+
+@personal_data_cli.command("purge")
+def personal_data_purge():
+    """Remove the identity from every closed case past the retention period (never open ones)."""
+    from .services.privacy.retention import purge_expired
+    click.echo(f"purged the reporter's identity from {purge_expired()} case(s)")
+
+
+@personal_data_cli.command("export")
+@click.option("--phone", required=True, help="the reporter's phone number")
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-",
+              help="file to write the JSON to (default: standard output)")
+def personal_data_export(phone, output):
+    """Everything held about one phone number, as JSON (a reporter's access request)."""
+    import json
+    from .services.privacy.subject_requests import export_for_phone
+    try:
+        data = export_for_phone(None, phone)
+    except ServiceError as exc:
+        _fail(exc)
+    json.dump(data, output, ensure_ascii=False, indent=2)
+    output.write("\n")
+    click.echo(f"{len(data['cases'])} case(s) exported", err=True)
+
+
+@personal_data_cli.command("erase")
+@click.option("--phone", required=True, help="the reporter's phone number")
+@click.confirmation_option(prompt="Remove this reporter's name, phone and e-mail from every case?")
+def personal_data_erase(phone):
+    """Remove the identity from every case with this phone (a reporter's erasure request)."""
+    from .services.privacy.subject_requests import erase_for_phone
+    try:
+        count = erase_for_phone(None, phone)
+    except ServiceError as exc:
+        _fail(exc)
+    click.echo(f"the reporter's identity was removed from {count} case(s)")
+
+
 @click.command("restart-failed-reports")
 def restart_failed_reports_command():
     """Start, on the active diagram, the reports kept because their process could not start."""
@@ -152,13 +217,40 @@ def restart_failed_reports_command():
 
 @click.command("seed-demo")
 @click.option("--password", required=True, help="password for every demo account")
-def seed_demo_command(password):
-    """Create the Cà Mau demo province (idempotent)."""
+@click.option("--no-cases", is_flag=True, help="only the province and its logins: no demo reports")
+def seed_demo_command(password, no_cases):
+    """Create the Cà Mau demo province, its logins and demo reports in every phase (idempotent)."""
     from .services.administration.seed import seed_demo
     logins = seed_demo(password)
-    click.echo(f"Demo data ready. Every demo login uses the password: {password}")
-    for username, role, agency in logins:
-        click.echo(f"  {username:<28} {role:<11} {agency}")
+    click.echo("Demo logins (every one uses the same password):")
+    click.echo(demo_login_table(logins))
+    click.echo(f"Password for every demo login: {password}")
+    if not no_cases:
+        from .services.administration.demo_cases import build_demo_cases
+        created, existing = build_demo_cases()
+        click.echo(f"Demo reports: {created} created, {existing} already there "
+                   "(waiting dispatch, being handled, returned and re-dispatched, waiting for the "
+                   "reply, answered, rejected; some late)")
+
+
+def demo_login_table(logins) -> str:
+    """username, role, agency and the page each login lands on, as an aligned text table."""
+    from flask import current_app
+    from .models import Agency, User
+    from .views.auth import home_for
+    agencies = dict(db.session.execute(db.select(Agency.code, Agency.name)).all())
+    rows = [("username", "role", "agency", "lands on")]
+    with current_app.test_request_context("/"):
+        for username, role, agency in logins:
+            user = db.session.scalars(db.select(User).where(User.username == username)).first()
+            rows.append((username, role,
+                         agencies.get(agency, agency) if agency else "",
+                         home_for(user) if user is not None else ""))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = ["  " + "  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip()
+             for row in rows]
+    lines.insert(1, "  " + "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
 
 
 @click.command("deploy")
@@ -194,6 +286,8 @@ def serve_command(host, port):
 
 def register_cli(app: Flask) -> None:
     """Attach every command to `flask --app wsgi`."""
-    for command in (sla_cli, calendar_cli, deadlines_cli, seed_demo_command, deploy_command,
+    for command in (sla_cli, calendar_cli, deadlines_cli, personal_data_cli, seed_demo_command, deploy_command,
                     serve_command, restart_failed_reports_command):
         app.cli.add_command(command)
+    from .open311_cli import open311_cli
+    app.cli.add_command(open311_cli)

@@ -1,4 +1,5 @@
 """Configuration: the only module that reads os.environ."""
+import base64
 import os
 import secrets
 from collections.abc import Mapping
@@ -6,6 +7,8 @@ from pathlib import Path
 
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 SECRET_KEY_FILE = INSTANCE_DIR / "secret_key"  # a local installation's random key (`make run`)
+# the reporters' personal data keys of a local installation (`make run`), like SECRET_KEY_FILE
+PERSONAL_DATA_KEYS_FILE = INSTANCE_DIR / "personal_data_keys"
 
 MISSING_SECRET_KEY = (
     "SECRET_KEY is not set, and without it anyone could forge a session: set the SECRET_KEY "
@@ -47,6 +50,68 @@ def require_secret_key(config: dict) -> None:
     raise RuntimeError(MISSING_SECRET_KEY)
 
 
+MISSING_PERSONAL_DATA_KEYS = (
+    "PERSONAL_DATA_KEYS is not set, and without it the reporters' names, phones and e-mails "
+    "cannot be stored encrypted: set PERSONAL_DATA_KEYS to one or more Fernet keys, "
+    "comma-separated, the first one encrypting, the same for every web process and worker "
+    "(e.g. python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'); "
+    "for a local installation, `make run` (or `make instance/personal_data_keys`) creates one in "
+    "instance/personal_data_keys once.")
+_throwaway_personal_data_key: list[str] = []
+
+
+def personal_data_keys(environ: Mapping[str, str] = os.environ,
+                       key_file: Path | None = None) -> list[str]:
+    """PERSONAL_DATA_KEYS (comma-separated, first encrypts, all decrypt: rotation) from the
+    environment, else the installation's own key file, else none."""
+    raw = environ.get("PERSONAL_DATA_KEYS") or ""
+    if not raw.strip():
+        try:
+            raw = (key_file or PERSONAL_DATA_KEYS_FILE).read_text()
+        except FileNotFoundError:
+            raw = ""
+    return [key.strip() for key in raw.replace("\n", ",").split(",") if key.strip()]
+
+
+def throwaway_personal_data_key() -> str:
+    """One random Fernet key per test process, shared with the workers it starts."""
+    if not _throwaway_personal_data_key:
+        _throwaway_personal_data_key.append(base64.urlsafe_b64encode(os.urandom(32)).decode())
+    return _throwaway_personal_data_key[0]
+
+
+def require_personal_data_keys(config: dict) -> None:
+    """Refuse to run without a personal data key (tests get a throwaway one): reporters'
+    identities are never stored in clear."""
+    if config.get("PERSONAL_DATA_KEYS"):
+        return
+    if config.get("TESTING"):
+        config["PERSONAL_DATA_KEYS"] = [throwaway_personal_data_key()]
+        return
+    raise RuntimeError(MISSING_PERSONAL_DATA_KEYS)
+
+
+def configured_personal_data_keys() -> list[str]:
+    """The keys of the running app (migrations run inside `flask db`, tests on a throwaway key),
+    else the environment's: one source for the app, the migrations and the CLI."""
+    from flask import current_app, has_app_context
+    if has_app_context() and current_app.config.get("PERSONAL_DATA_KEYS"):
+        return list(current_app.config["PERSONAL_DATA_KEYS"])
+    keys = personal_data_keys()
+    if not keys:
+        raise RuntimeError(MISSING_PERSONAL_DATA_KEYS)
+    return keys
+
+
+def secure_cookies(environ: Mapping[str, str] = os.environ) -> bool:
+    """Cookies only over HTTPS: SESSION_COOKIE_SECURE=1/0 says so, else on behind a proxy
+    (TRUSTED_PROXIES set), where TLS is terminated and the browser talks HTTPS."""
+    explicit = environ.get("SESSION_COOKIE_SECURE")
+    if explicit not in (None, ""):
+        return explicit == "1"
+    return int(environ.get("TRUSTED_PROXIES") or 0) > 0
+
+
 def from_environment() -> dict:
     """Build the app config from the environment so deployments need no code change."""
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_DIR / 'casebridge.db'}"
@@ -59,6 +124,7 @@ def from_environment() -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": redis_url,
         "SECRET_KEY": secret_key(),
+        "PERSONAL_DATA_KEYS": personal_data_keys(),
         "DEADLINE_SWEEP_SECONDS": _int("DEADLINE_SWEEP_SECONDS", 5),
         "RQ_SWEEP_SECONDS": _int("RQ_SWEEP_SECONDS", 60),
         "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
@@ -77,7 +143,14 @@ def from_environment() -> dict:
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads"),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
-        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE") == "1",
+        # Behind a TLS-terminating reverse proxy (issue 12): how many proxies' X-Forwarded-*
+        # headers to trust, and Secure cookies, on by default in that setup.
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+        "SESSION_COOKIE_SECURE": secure_cookies(),
+        # Open311 GeoReport v2: the jurisdiction served and what discovery tells other systems.
+        "OPEN311_JURISDICTION_ID": os.environ.get("OPEN311_JURISDICTION_ID") or "camau.gov.vn",
+        "OPEN311_CONTACT": os.environ.get("OPEN311_CONTACT") or None,
+        "OPEN311_KEY_SERVICE": os.environ.get("OPEN311_KEY_SERVICE") or None,
     }
 
 
@@ -101,5 +174,6 @@ def child_environment(overrides: dict[str, str]) -> dict[str, str]:
     secret key when none is configured, as the app refuses to start without one."""
     env = dict(os.environ)
     env["SECRET_KEY"] = secret_key() or secrets.token_hex(32)
+    env["PERSONAL_DATA_KEYS"] = ",".join(personal_data_keys() or [throwaway_personal_data_key()])
     env.update({key: str(value) for key, value in overrides.items()})
     return env

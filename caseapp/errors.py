@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 
 from urllib.parse import urlsplit
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -24,8 +25,21 @@ def wants_json() -> bool:
         request.accept_mimetypes.best == "application/json")
 
 
+# Parts of the site bound to an outside format (Open311's error list) render their own errors,
+# also for what fails before their views run (routing, the control-character check).
+_renderers_by_prefix: list[tuple[str, Callable[[int, str], Response]]] = []
+
+
+def render_errors_under(prefix: str, renderer: Callable[[int, str], Response]) -> None:
+    """A path prefix whose errors must follow another specification's format."""
+    _renderers_by_prefix.append((prefix, renderer))
+
+
 def error_response(status: int, code: str, message: str, fields: dict | None = None):
-    """One error shape for every failure."""
+    """One error shape for every failure (or the format the path's specification requires)."""
+    for prefix, renderer in _renderers_by_prefix:
+        if request.path.startswith(prefix):
+            return renderer(status, message)
     if wants_json():
         body = {"error": {"code": code, "message": message}}
         if fields:

@@ -39,7 +39,7 @@ ROLE_LABELS = {
 PHASE_LABELS = {
     "dispatch": _l("Receiving and dispatching"),
     "handle": _l("Being handled by the agency"),
-    "return": _l("Return to the portal"),
+    "return": _l("Returning the report as outside the agency's competence"),
     "publish": _l("Preparing the reply"),
 }
 
@@ -70,7 +70,8 @@ EVENT_LABELS = {
     "urgent_leader_notified": _l("Agency leader notified (urgent)"),
     "process_failed": _l("The process could not start"),
     "process_started": _l("The process started on a corrected diagram"),
-    "identity_disclosed": _l("Reporter identity shown to the agency"),
+    "identity_disclosed": _l("Reporter identity shown to a staff member"),
+    "personal_data_erased": _l("Reporter identity erased (personal data protection)"),
     "effect": _l("Process step"),
     "effect_ignored": _l("Process step ignored"),
 }
@@ -79,6 +80,15 @@ DEADLINE_STATE_LABELS = {
     "pending": _l("running"),
     "fired": _l("passed"),
     "cancelled": _l("met"),
+}
+
+# The work queues a diagram's lanes and candidate groups name (engine/analysis.py): how a lane
+# reads on the diagram and who owns a deadline.
+QUEUE_LABELS = {
+    "portal": _l("Provincial portal"),
+    "agency": _l("Handling agency"),
+    "agency_leader": _l("Agency leader"),
+    "supervisor": _l("Portal supervisor"),
 }
 
 OUTCOME_LABELS = {
@@ -229,6 +239,18 @@ def localname(obj) -> str:
     return get("name") or get("code") or ""
 
 
+def queue_label(name: str | None, lang: str | None = None) -> str:
+    """A queue (or a lane named after it) in `lang`; an unknown name as it is."""
+    label = QUEUE_LABELS.get((name or "").strip().lower())
+    if label is None:
+        return name or ""
+    if lang is None or (has_request_context() and lang == current_language()):
+        return str(label)
+    from flask_babel import force_locale
+    with force_locale(lang):
+        return str(label)
+
+
 def role_label(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))
 
@@ -236,7 +258,7 @@ def role_label(role: str) -> str:
 _LABEL_TABLES = {"phase": PHASE_LABELS, "status": STATUS_LABELS, "task": TASK_LABELS,
                  "event": EVENT_LABELS, "deadline": DEADLINE_STATE_LABELS,
                  "outcome": OUTCOME_LABELS, "reject_reason": REJECT_REASON_LABELS,
-                 "role": ROLE_LABELS}
+                 "role": ROLE_LABELS, "queue": QUEUE_LABELS}
 
 
 def label_for(kind: str, value) -> str:
@@ -275,16 +297,21 @@ def nav_links() -> list[dict]:
     if user is None:
         add("report", "public.report", _l("Send a report"))
         add("track", "public.track", _l("Track a report"))
+        add("board", "board.index", _l("Answered reports"))
         return links
     if user.role in WORK_ROLES:
         add("queue", "work.queue", _l("Work queue"))
     if user.role == "leader":
         add("leader", "leader.overview", _l("Agency overview"))
+    elif user.role in ("monitor", "supervisor"):  # the province's figures (the dashboard)
+        add("leader", "leader.overview", _l("Figures"))
     if user.role != "designer":
         add("cases", "cases.index", _l("Cases"))
     if user.role in ("designer", "admin"):
         add("process", "process.index", _l("Process"))
     if user.role == "admin":
         add("admin", "admin.index", _l("Administration"))
+    if user.role in ("operator", "supervisor", "monitor", "admin"):
+        add("announcements", "announcements.index", _l("Announcements"))
     add("track", "public.track", _l("Track a report"))
     return links

@@ -28,6 +28,9 @@ _EXACT = {
     "at most 3 photos": _l("You can send at most 3 photos."),
     "true or false": _l("Choose yes or no."),
     "whole number": _l("Enter a whole number."),
+    "the reply is the agency's internal result unchanged; write it for the reporter": _l(
+        "This is the agency's internal result word for word: write the reply for the reporter "
+        "(you may start from it, but edit it)."),
     "contains invisible or control characters": _l(
         "Remove invisible or control characters (zero-width spaces, direction marks…)."),
 }
@@ -46,6 +49,8 @@ _PATTERNS = [
      lambda m: _prefixed(m.group(1), gettext("only JPEG or PNG photos are accepted."))),
     (re.compile(r"^(?:(.+): )?each photo must be at most 40 megapixels$"),
      lambda m: _prefixed(m.group(1), gettext("each photo must be at most 40 megapixels."))),
+    (re.compile(r"^(?:(.+): )?each PNG image must be at most 16 megapixels$"),
+     lambda m: _prefixed(m.group(1), gettext("each PNG image must be at most 16 megapixels."))),
     (re.compile(r"^(?:(.+): )?the photo is empty$"),
      lambda m: _prefixed(m.group(1), gettext("the file is empty."))),
 ]

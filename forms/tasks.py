@@ -117,7 +117,8 @@ class HandleForm(TaskForm):
 
 
 class PublishForm(TaskForm):
-    """The portal's reply to the reporter, pre-filled with the agency's result."""
+    """The portal's reply to the reporter: an empty box beside the agency's result (shown on the
+    task page), so that an unedited internal text is never published by accident."""
 
     form_key = "publish"
     public_response = TextAreaField(_l("Reply to the reporter"), id="public_response",
@@ -127,11 +128,6 @@ class PublishForm(TaskForm):
                                     description=_l("Shown on the public tracking page and "
                                                    "e-mailed to the reporter if they gave an address."),
                                     render_kw={"rows": 8})
-
-    def prepare(self, *, agencies=None, case=None) -> PublishForm:
-        if case is not None and not self.is_submitted() and not self.public_response.data:
-            self.public_response.data = case.get("resolution") or ""
-        return self
 
     def service_data(self) -> dict:
         return {"public_response": self.public_response.data}

@@ -20,9 +20,11 @@ def sweep_once(app: Flask) -> int:
         try:
             fired = sweep()
             drain_pending()  # the outbox too: no RQ jobs deliver it in embedded mode
-            return fired
         finally:
             db.session.remove()
+    from .retention import purge_if_due
+    purge_if_due(app)  # closed cases past the retention period (at most hourly)
+    return fired
 
 
 def _loop(app: Flask, stop: threading.Event) -> None:

@@ -79,6 +79,12 @@ class Worker(SimpleWorker):
             finally:
                 db.session.remove()
 
+    def run_maintenance_tasks(self):
+        """RQ's maintenance, plus the personal data retention purge (at most hourly)."""
+        super().run_maintenance_tasks()
+        from .retention import purge_if_due
+        purge_if_due(self.app)
+
     # -- start-up sweep -------------------------------------------------------------------------
 
     def bootstrap(self, *args, **kwargs):

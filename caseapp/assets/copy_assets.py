@@ -23,6 +23,8 @@ FILES = [
     ("bpmn-js", "dist/assets/bpmn-font/css/bpmn-embedded.css", "bpmn-js/assets/bpmn-font/css/bpmn-embedded.css"),
     ("bpmn-js", "dist/assets/bpmn-font/font", "bpmn-js/assets/bpmn-font/font"),
     ("htmx.org", "dist/htmx.min.js", "htmx/htmx.min.js"),
+    ("chart.js", "dist/chart.umd.min.js", "chart.js/chart.umd.min.js"),
+    ("chart.js", "LICENSE.md", "chart.js/LICENSE.md"),
     ("bpmn-js", "LICENSE", "bpmn-js/LICENSE"),
     ("htmx.org", "LICENSE", "htmx/LICENSE"),
 ]

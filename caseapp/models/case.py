@@ -1,9 +1,10 @@
 """The case aggregate: the report, its workflow state and what happened to it."""
 from sqlalchemy import (JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary,
-                        String, Text)
+                        String, Text, event, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..services.privacy.encryption import EncryptedText, phone_digest
 from .org import Agency, Category, District
 from .types import UTCDateTime, utcnow
 
@@ -15,6 +16,15 @@ class Case(db.Model):
     __table_args__ = (
         Index("ix_case_status_created", "status", "created_at"),
         Index("ix_case_agency_status", "current_agency_id", "status"),
+        # the leaders' figures (services/figures): periods, cuts by category/district, open now
+        Index("ix_case_created", "created_at"),
+        Index("ix_case_category_created", "category_id", "created_at"),
+        Index("ix_case_district_created", "district_id", "created_at"),
+        # open now by phase and by agency: read from this small index alone
+        Index("ix_case_open_phase_agency", "phase", "current_agency_id",
+              postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
+        Index("ix_case_closed", "closed_at"),
+        Index("ix_case_urgent_status", "urgent", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(20), unique=True)
@@ -26,9 +36,12 @@ class Case(db.Model):
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    reporter_name: Mapped[str] = mapped_column(String(120))
-    reporter_phone: Mapped[str] = mapped_column(String(20))
-    reporter_email: Mapped[str | None] = mapped_column(String(200))
+    # the reporter's identity, encrypted at rest (Fernet tokens; code reads plain text); phones
+    # are found through the keyed digest (services.privacy.encryption.phone_lookup)
+    reporter_name: Mapped[str] = mapped_column(EncryptedText)
+    reporter_phone: Mapped[str] = mapped_column(EncryptedText)
+    reporter_email: Mapped[str | None] = mapped_column(EncryptedText)
+    reporter_phone_digest: Mapped[str | None] = mapped_column(String(64), index=True)
     consent_share_identity: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(20), default="open")
     phase: Mapped[str | None] = mapped_column(String(40))
@@ -60,12 +73,23 @@ class Case(db.Model):
         return text if len(text) <= 80 else text[:77] + "…"
 
 
+@event.listens_for(Case.reporter_phone, "set")
+def _index_reporter_phone(case, value, _old, _initiator):
+    """Whoever sets the phone sets its digest, so the index never lags the encrypted column."""
+    case.reporter_phone_digest = phone_digest(value)
+
+
 class CaseAssignment(db.Model):
     """Each time the portal hands the case to an agency, in order."""
 
     __tablename__ = "case_assignment"
     __table_args__ = (Index("ix_assignment_agency_case", "agency_id", "case_id"),
-                      Index("ix_assignment_agency_outcome", "agency_id", "outcome_at"))
+                      Index("ix_assignment_agency_outcome", "agency_id", "outcome_at"),
+                      # the leaders' figures: the next assignment (bounce map), periods
+                      Index("ix_assignment_case_seq", "case_id", "seq"),
+                      Index("ix_assignment_outcome_at", "outcome", "outcome_at"),
+                      Index("ix_assignment_assigned", "assigned_at"),
+                      Index("ix_assignment_agency_assigned", "agency_id", "assigned_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)

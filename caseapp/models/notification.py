@@ -3,6 +3,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from ..services.privacy.encryption import EncryptedText
 from .types import UTCDateTime, utcnow
 
 
@@ -12,7 +13,8 @@ class Notification(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)
     recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
-    recipient_address: Mapped[str | None] = mapped_column(String(200))
+    # a reporter's e-mail is personal data: encrypted at rest like the case's copy
+    recipient_address: Mapped[str | None] = mapped_column(EncryptedText)
     channel: Mapped[str] = mapped_column(String(20), default="email")
     kind: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(300))

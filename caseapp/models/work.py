@@ -1,5 +1,5 @@
 """The indexes the task lists and the timers read: work items and deadlines."""
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -13,6 +13,22 @@ class WorkItem(db.Model):
     __tablename__ = "work_item"
     __table_args__ = (
         Index("ix_work_queue", "state", "queue", "agency_id", "due_at"),
+        # the task lists: a queue's open items in page order (due time, NULLS LAST, then age),
+        # so the first page is read from the index however long the queue is (0011)
+        Index("ix_work_open_queue_due", "queue", "due_at", "created_at", "id",
+              postgresql_where=text("state = 'open'"), sqlite_where=text("state = 'open'")),
+        Index("ix_work_open_agency_due", "agency_id", "queue", "due_at", "created_at", "id",
+              postgresql_where=text("state = 'open'"), sqlite_where=text("state = 'open'")),
+        # the task filter's choices: the different tasks open in a queue (one probe each)
+        Index("ix_work_open_queue_task", "queue", "bpmn_id",
+              postgresql_where=text("state = 'open'"), sqlite_where=text("state = 'open'")),
+        Index("ix_work_open_agency_task", "agency_id", "queue", "bpmn_id",
+              postgresql_where=text("state = 'open'"), sqlite_where=text("state = 'open'")),
+        # the leaders' figures: time per phase, overdue now, duties due in a period
+        Index("ix_work_item_completed", "state", "completed_at"),
+        Index("ix_work_item_state_due", "state", "due_at"),
+        Index("ix_work_item_due", "due_at"),
+        Index("ix_work_item_agency_due", "agency_id", "due_at"),
     )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id", ondelete="CASCADE"), index=True)

@@ -134,7 +134,9 @@ def list_work_items():
     sort = request.args.get("sort", "due_at")
     filters = QueueFilters(task=request.args.get("task") or None, overdue=_bool_arg("overdue"),
                            urgent=_bool_arg("urgent"), category=request.args.get("category") or None,
-                           claimed=request.args.get("claimed") or None, sort=sort.lstrip("-"),
+                           claimed=request.args.get("claimed") or None,
+                           q=" ".join((request.args.get("q") or "").split())[:200] or None,
+                           sort=sort.lstrip("-"),
                            descending=sort.startswith("-"), page=_int_arg("page", 1),
                            per_page=_int_arg("per_page", 50))
     items, total = queries.work_queue(g.user, filters)
@@ -164,13 +166,13 @@ def unclaim(item_id):
 @staff_required
 def complete(item_id):
     case = work_items.complete(g.user, item_id, json_body())
-    return jsonify(queries.case_detail(g.user, case.tracking_code))
+    return jsonify(queries.case_detail(g.user, case.tracking_code, channel="api"))
 
 
 @bp.get("/cases/<code>")
 @staff_required
 def case_detail(code):
-    return jsonify(queries.case_detail(g.user, code))
+    return jsonify(queries.case_detail(g.user, code, channel="api"))
 
 
 @bp.get("/notifications")
@@ -191,6 +193,14 @@ def _codes_of(case_ids: set[int]) -> dict[int, str]:
                                    .where(Case.id.in_(case_ids))).all())
 
 
+@bp.get("/stats")
+@staff_required
+def stats():
+    """The leaders' figures (services/figures); an agency leader gets their agency only."""
+    from ..services.figures.payload import stats_for
+    return jsonify(stats_for(g.user, request.args))
+
+
 @bp.get("/categories")
 def categories():
     rows = db.session.scalars(db.select(Category).where(Category.active.is_(True))
@@ -203,3 +213,13 @@ def agencies():
     rows = db.session.scalars(db.select(Agency).where(Agency.active.is_(True)).order_by(Agency.code))
     return jsonify({"items": [{"code": a.code, "name": a.name, "name_en": a.name_en, "kind": a.kind}
                               for a in rows]})
+
+
+@bp.get("/announcements")
+@limiter.limit("300 per minute")
+def announcements():
+    """The emergency announcements active now, newest first (public)."""
+    from ..services.announcements import active_announcements
+    return jsonify({"items": [{**item, "starts_at": item["starts_at"].isoformat(),
+                               "ends_at": item["ends_at"].isoformat()}
+                              for item in active_announcements()]})

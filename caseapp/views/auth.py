@@ -17,7 +17,7 @@ from .redirects import local_url
 bp = Blueprint("auth", __name__)
 
 HOME_BY_ROLE = {"operator": "work.queue", "supervisor": "work.queue", "officer": "work.queue",
-                "leader": "work.queue", "monitor": "cases.index", "designer": "process.index",
+                "leader": "work.queue", "monitor": "leader.overview", "designer": "process.index",
                 "admin": "admin.index"}
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import uuid
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request, session,
-                   url_for)
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   session, url_for)
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 
@@ -34,7 +34,8 @@ def set_language(code):
         session["lang"] = code
     response = redirect(local_url(request.args.get("next"), url_for("public.index")))
     if code in LANGUAGES:
-        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        response.set_cookie("lang", code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
 
 

@@ -23,7 +23,7 @@ bp = Blueprint("work", __name__, url_prefix="/work")
 
 PER_PAGE = 25
 SORTS = ("due_at", "-due_at", "created_at", "-created_at")
-QUEUE_ARGS = ("task", "overdue", "urgent", "category", "claimed", "sort", "page")
+QUEUE_ARGS = ("q", "task", "overdue", "urgent", "category", "claimed", "sort", "page")
 REFRESH_SECONDS = 20
 
 
@@ -41,11 +41,17 @@ def _filters() -> QueueFilters:
     if sort not in SORTS:
         sort = "due_at"
     claimed = request.args.get("claimed") or None
-    return QueueFilters(task=request.args.get("task") or None, overdue=_flag("overdue"),
+    return QueueFilters(q=search_text(), task=request.args.get("task") or None,
+                        overdue=_flag("overdue"),
                         urgent=_flag("urgent"), category=request.args.get("category") or None,
                         claimed=claimed if claimed in ("me", "none") else None,
                         sort=sort.lstrip("-"), descending=sort.startswith("-"), page=page_number(),
                         per_page=PER_PAGE)
+
+
+def search_text() -> str | None:
+    """The queue's search box: a tracking code or words (trimmed; at most 200 characters)."""
+    return " ".join((request.args.get("q") or "").split())[:200] or None
 
 
 def _current_args(**changes) -> dict:

@@ -126,10 +126,11 @@ def test_report_returned_redispatched_resolved_and_answered(new_context, live_se
     assert state["phase"] == "publish" and state["resolution"] == RESULT
     assert state["assignments"] == [("police", "returned"), ("transport", "resolved")]
 
-    # --- the operator: publishes the reply, pre-filled from the result and edited ----------------
+    # --- the operator: the agency's result beside an empty reply box, written from it -----------
     open_task_from_queue(operator, code, VI["task_publish"])
+    expect(operator.locator("#agency-result")).to_contain_text(RESULT)
     reply_box = operator.locator("#public_response")
-    expect(reply_box).to_have_value(RESULT)
+    expect(reply_box).to_have_value("")
     reply_box.fill(RESULT + REPLY_EDIT)
     shot(operator, "operator-publish")
     submit_task(operator, VI["published"])

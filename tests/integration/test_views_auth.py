@@ -41,7 +41,7 @@ def test_lockout_after_repeated_failures(seeded, client):
 
 @pytest.mark.parametrize("user,home", [
     ("operator", "/work/"), ("supervisor", "/work/"), ("officer.health", "/work/"),
-    ("monitor", "/cases/"), ("admin", "/admin/"), ("leader.health", "/leader/"),
+    ("monitor", "/leader/"), ("admin", "/admin/"), ("leader.health", "/leader/"),
 ])
 def test_each_role_lands_on_its_home_page(seeded, client, user, home):
     response = client.post("/login", data={"username": user, "password": "pw"})

@@ -202,7 +202,9 @@ def test_full_journey_through_the_task_pages(seeded, client):
     english(client)
     publish = open_item(code, "publish")
     page = text(client.get(f"/work/items/{publish.id}"))
-    assert re.search(r">\s*Đã phun thuốc diệt muỗi.</textarea>", page)   # pre-filled
+    # the agency's result beside an empty reply box (never pre-filled: see test_newcomer_fixes)
+    assert 'id="agency-result"' in page and "Đã phun thuốc diệt muỗi." in page
+    assert re.search(r'id="public_response"[^>]*>\s*</textarea>', page)
     complete(client, code, "publish", {"public_response": "Sở Y tế đã xử lý xong."})
     case = case_row(code)
     assert case.status == "closed" and case.public_response == "Sở Y tế đã xử lý xong."

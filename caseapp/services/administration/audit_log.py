@@ -18,5 +18,7 @@ def audit_log_page(page: int = 1, per_page: int = 50, action: str | None = None)
 
 
 def audit_actions() -> list[str]:
-    """The distinct action prefixes for the filter (agency, user, category, sla, calendar)."""
-    return ["agency", "user", "category", "sla", "calendar"]
+    """The distinct action prefixes for the filter (agency, user, category, sla, calendar,
+    announcement)."""
+    return ["agency", "user", "category", "sla", "calendar", "announcement",
+            "open311_key", "personal_data"]

@@ -129,6 +129,7 @@ def forget_cached_specs() -> None:
     """Drop cached specs (tests reuse version ids across databases)."""
     _spec_by_version.clear()
     _labels_by_version.clear()
+    _localized_by_version.clear()
 
 
 # ---- what people read: the diagram's element names ----------------------------------
@@ -156,6 +157,43 @@ def diagram_labels(xml: str | bytes) -> dict[str, tuple[str, str | None]]:
                 label_en = prop.get("value")
         labels[ident] = (name, label_en)
     return labels
+
+
+def localized_xml(xml: str | bytes, lang: str) -> str:
+    """The diagram with every element's `name` in the reader's language, for the viewer: the
+    Vietnamese name or its label_en; a lane (named after its queue, which SpiffWorkflow reads)
+    by the queue's translated label. The stored XML is never changed."""
+    from ...i18n import queue_label
+    data = xml.encode("utf-8") if isinstance(xml, str) else xml
+    root = etree.fromstring(data, parser=_SAFE_XML)
+    labels = diagram_labels(data)
+    for element in root.iter(f"{{{BPMN_NS}}}*"):
+        ident = element.get("id")
+        if not ident or ident not in labels:
+            continue
+        name, label_en = labels[ident]
+        if element.tag == f"{{{BPMN_NS}}}lane":
+            text = (label_en if lang == "en" and label_en else None) or queue_label(name, lang)
+        else:
+            text = label_en if lang == "en" and label_en else name
+        element.set("name", text)
+    return etree.tostring(root, encoding="unicode")
+
+
+_localized_by_version: dict[tuple[int, str], str] = {}
+
+
+def version_xml_for_reader(version_id: int, xml: str | None = None, lang: str | None = None) -> str:
+    """A deployed version's diagram in the UI language (cached: versions never change)."""
+    from ...i18n import current_language
+    lang = lang or current_language()
+    key = (version_id, lang)
+    if key not in _localized_by_version:
+        if xml is None:
+            xml = db.session.scalar(db.select(ProcessVersion.bpmn_xml).where(
+                ProcessVersion.id == version_id))
+        _localized_by_version[key] = localized_xml(xml, lang)
+    return _localized_by_version[key]
 
 
 def element_label(version_id: int, bpmn_id: str, lang: str | None = None,
@@ -208,7 +246,7 @@ def version_diagram(user, version_id: int | None = None) -> dict:
     if version is None:
         raise NotFound("no such process version")
     return {"id": version.id, "version": version.version, "process_id": version.process_id,
-            "xml": version.bpmn_xml, "marks": {}}
+            "xml": version_xml_for_reader(version.id, version.bpmn_xml), "marks": {}}
 
 
 def deploy_upload(user, xml: str) -> tuple[ProcessVersion, bool]:

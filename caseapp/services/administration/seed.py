@@ -26,6 +26,7 @@ CATEGORIES = [
     ("security", "An ninh – trật tự", "Security and public order"),
     ("health", "Y tế – sức khỏe", "Health"),
     ("suggestion", "Ý kiến đóng góp cho chính quyền", "Suggestions to local government"),
+    ("environment", "Môi trường – vệ sinh", "Environment and sanitation"),
     ("other", "Khác", "Other"),
 ]
 

@@ -10,7 +10,7 @@ from flask_babel import force_locale
 
 from ...extensions import db
 from ...models import CalendarDay, SlaPolicy, utcnow
-from caseapp.calendar.days import BusinessCalendar
+from caseapp.calendar.days import BusinessCalendar, local_day, prepare_public_holidays
 from caseapp.calendar.sla import (DEFAULT_POLICIES, PHASE_NAME_RULE, InvalidDuration, Policy, due_at,
                                   is_phase_name, parse_duration)
 from ..cases.audit import record_admin_change
@@ -97,6 +97,7 @@ class DueCalculator:
         self._texts = texts
         self._policies = None
         self._calendar = None
+        prepare_public_holidays(local_day(utcnow()))  # outside the scripts' time limit
 
     def __call__(self, phase: str, start: datetime | None = None) -> str:
         if self._policies is None:

@@ -19,6 +19,7 @@ from ...models import Case, Deadline, utcnow
 from ..administration.processes import runner_for
 from ..administration.sla_settings import DueCalculator
 from ..errors import ServiceError
+from . import derived_rows
 from .unit_of_work import CaseUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -72,8 +73,9 @@ def _due_claim(now: datetime, limit: int, exclude=()):
 
 def _fire_cases(uow: CaseUnitOfWork, case_ids) -> None:
     sla_due = DueCalculator()  # policies and calendar read once for the whole batch
-    for case_id in case_ids:
-        case = uow.lock(case_id)
+    cases = [uow.lock(case_id) for case_id in case_ids]
+    derived_rows.preload(uow, case_ids)  # the batch's rows in two queries, after the locks
+    for case in cases:
         runner = runner_for(case.process_version_id, sla_due)
         uow.apply(case, runner.fire_due_timers(case.workflow_state))
 

@@ -55,6 +55,10 @@ class CaseUnitOfWork:
         self.announcements = Announcements()
         self.fired = []  # Deadline rows fired by this unit
         self._locked: list[int] = []
+        # A batch reads its cases' pending deadlines and open work items once
+        # (derived_rows.preload); each case's rows are taken out the first time it is applied.
+        self.preloaded_deadlines: dict[int, list] = {}
+        self.preloaded_items: dict[int, list] = {}
 
     # -- the transaction -----------------------------------------------------------------------
 

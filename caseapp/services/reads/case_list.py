@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from ...extensions import db
 from ...models import Case, CaseAssignment, Category, Deadline, utcnow
 from ..access import CASE_READERS_ALL
-from .queries import iso
+from .queries import iso, text_search
 
 STATUSES = ("open", "closed", "rejected")
 
 
 @dataclass
 class CaseFilters:
-    q: str | None = None          # tracking code or words of the description
+    q: str | None = None          # tracking code, or words of the description or address
     status: str | None = None     # open / closed / rejected
     category: str | None = None   # category code
     overdue: bool | None = None   # open cases with a deadline passed
@@ -40,12 +40,8 @@ def list_cases(user, filters: CaseFilters) -> tuple[list[dict], int]:
     """A page of the cases the caller may read, newest first, and the total count."""
     now = utcnow()
     query = _visible(user, db.select(Case))
-    if filters.q:
-        text = filters.q.strip()
-        code = text.upper()
-        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(db.or_(Case.tracking_code == code,
-                                   Case.description.ilike(like, escape="\\")))
+    if filters.q and filters.q.strip():  # the same search as the work queue's
+        query = query.where(text_search(filters.q))
     if filters.status in STATUSES:
         query = query.where(Case.status == filters.status)
     if filters.category:

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.orm import joinedload
+
 from ...extensions import db
 from ...models import (Agency, Breach, Case, CaseEvent, CasePhoto, Category, Deadline, User,
                       WorkItem, utcnow)
-from ..access import AGENCY_QUEUES, queue_condition, require_case, sees_reporter_identity
-from ..cases.audit import record_case_event
+from ..access import AGENCY_QUEUES, queue_condition, require_case
 from ..cases.task_forms import add_readable_values
 from ..errors import Forbidden, ValidationFailed
 from ..administration.processes import element_label
 from ..cases.submission import get_by_tracking_code
+from ..privacy.disclosure import show_identity
 
 SORTABLE = {"due_at": WorkItem.due_at, "created_at": WorkItem.created_at}
 
@@ -23,6 +25,7 @@ class QueueFilters:
     urgent: bool | None = None
     category: str | None = None
     claimed: str | None = None  # "me" / "none"
+    q: str | None = None        # a tracking code (exact) or words of the description/address
     sort: str = "due_at"
     descending: bool = False
     page: int = 1
@@ -31,12 +34,15 @@ class QueueFilters:
 
 def queue_query(user, filters: QueueFilters):
     """The caller's open work items as a query on the work_item index alone (plus case columns)."""
-    query = (db.select(WorkItem).join(Case, Case.id == WorkItem.case_id)
-             .where(WorkItem.state == "open"))
+    query = db.select(WorkItem).where(WorkItem.state == "open")
     mine = queue_condition(user)  # exactly the items the caller may act on
     if mine is None:
         raise Forbidden("only portal and agency staff have a work queue")
     query = query.where(mine)
+    if filters.urgent is not None or filters.category or filters.q:
+        # only then: PostgreSQL does not drop a needless join, and the count would read every
+        # case of the queue
+        query = query.join(Case, Case.id == WorkItem.case_id)
     now = utcnow()
     if filters.task:
         query = query.where(WorkItem.bpmn_id == filters.task)
@@ -49,6 +55,8 @@ def queue_query(user, filters: QueueFilters):
     if filters.category:
         query = query.join(Category, Category.id == Case.category_id).where(
             Category.code == filters.category)
+    if filters.q:
+        query = query.where(text_search(filters.q))
     if filters.claimed == "me":
         query = query.where(WorkItem.claimed_by_id == user.id)
     elif filters.claimed == "none":
@@ -56,19 +64,52 @@ def queue_query(user, filters: QueueFilters):
     column = SORTABLE.get(filters.sort)
     if column is None:
         raise ValidationFailed("unknown sort", {"sort": [f"one of {', '.join(SORTABLE)}"]})
-    order = column.desc() if filters.descending else column.asc()
-    return query.order_by(column.is_(None), order, WorkItem.created_at, WorkItem.id)
+    # NULLS LAST (no due time at the end) as the open-queue indexes store it: the first page is
+    # read in index order instead of sorting the whole queue
+    order = (column.desc() if filters.descending else column.asc()).nulls_last()
+    return query.order_by(order, WorkItem.created_at, WorkItem.id)
+
+
+MAX_SEARCH_WORDS = 10
+
+
+def text_search(text: str):
+    """What a search box finds: the case whose tracking code is typed (in any letter case, spaces
+    around it ignored), or the cases with every typed word in their description or address."""
+    text = " ".join(text.split())[:200]
+    words = text.split(" ")[:MAX_SEARCH_WORDS]
+    code = text.upper()
+    # SQLite's ILIKE folds ASCII letters only: there, also try the usual spellings of each word
+    # (lower case, capitalised, upper case) so "đèn" finds "Đèn" as PostgreSQL's ILIKE does
+    folds_unicode = db.session.get_bind().dialect.name == "postgresql"
+    conditions = []
+    for word in words:
+        spellings = [word] if folds_unicode else list(dict.fromkeys(
+            (word, word.lower(), word.capitalize(), word.upper())))
+        likes = ["%" + w.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                 for w in spellings]
+        conditions.append(db.or_(*(column.ilike(like, escape="\\") for like in likes
+                                   for column in (Case.description, Case.address))))
+    return db.or_(Case.tracking_code == code, db.and_(*conditions))
 
 
 def queue_tasks(user) -> list[tuple[str, str]]:
-    """(BPMN id, name) of the tasks now open in the caller's queue: the task filter's choices."""
+    """(BPMN id, name) of the tasks now open in the caller's queue: the task filter's choices.
+
+    A queue holds a handful of different tasks but may hold tens of thousands of items: each
+    task is found by one index probe past the previous one, not by grouping every item."""
     mine = queue_condition(user)
     if mine is None:
         return []
-    rows = db.session.execute(db.select(WorkItem.bpmn_id, db.func.max(WorkItem.task_name))
-                              .where(WorkItem.state == "open", mine)
-                              .group_by(WorkItem.bpmn_id).order_by(WorkItem.bpmn_id))
-    return [(bpmn_id, name or bpmn_id) for bpmn_id, name in rows]
+    tasks, last = [], ""
+    while True:
+        row = db.session.execute(db.select(WorkItem.bpmn_id, WorkItem.task_name)
+                                 .where(WorkItem.state == "open", mine, WorkItem.bpmn_id > last)
+                                 .order_by(WorkItem.bpmn_id).limit(1)).first()
+        if row is None:
+            return tasks
+        tasks.append((row.bpmn_id, row.task_name or row.bpmn_id))
+        last = row.bpmn_id
 
 
 def work_queue(user, filters: QueueFilters) -> tuple[list[dict], int]:
@@ -77,8 +118,17 @@ def work_queue(user, filters: QueueFilters) -> tuple[list[dict], int]:
     total = db.session.scalar(db.select(db.func.count()).select_from(query.order_by(None).subquery()))
     page = max(filters.page, 1)
     per_page = min(max(filters.per_page, 1), 200)
-    items = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)).unique())
-    return [work_item_dict(item) for item in items], total
+    items = list(db.session.scalars(query.options(_QUEUE_CASE_COLUMNS)
+                                    .offset((page - 1) * per_page).limit(per_page)).unique())
+    names = _usernames(item.claimed_by_id for item in items)
+    return [work_item_dict(item, names) for item in items], total
+
+
+# A row of the list shows a few columns of its case: never its workflow state (~12 kB of JSON)
+# or the reporter's identity (decrypted on load), which the full case would read for every row.
+_QUEUE_CASE_COLUMNS = joinedload(WorkItem.case).load_only(
+    Case.tracking_code, Case.description, Case.urgent, Case.process_version_id,
+    Case.category_id, Case.current_agency_id)
 
 
 def _usernames(ids) -> dict[int, str]:
@@ -112,23 +162,55 @@ def iso(value) -> str | None:
 
 
 def deadline_rows(case: Case) -> list[dict]:
-    """Every deadline of the case with its state; a breach is a fired deadline."""
-    rows = db.session.scalars(db.select(Deadline).where(Deadline.case_id == case.id)
-                              .order_by(Deadline.started_at, Deadline.id))
+    """Every deadline of the case, in words a person can act on: whose it is (the portal or an
+    agency), whether it is a step's deadline (`kind` "step": the timer's phase is the step it
+    is attached to) or a window on a step (`kind` "window", e.g. the agency's window to return
+    the report), and where it stands (`standing`); a breach is a fired deadline."""
+    rows = db.session.execute(
+        db.select(Deadline, Agency.code, WorkItem.state, WorkItem.completed_at)
+        .outerjoin(Agency, Agency.id == Deadline.agency_id)
+        .outerjoin(WorkItem, WorkItem.id == Deadline.attached_task_id)
+        .where(Deadline.case_id == case.id)
+        .order_by(Deadline.started_at, Deadline.id)).all()
     now = utcnow()
-    return [{"phase": d.phase, "task": d.attached_to, "started_at": iso(d.started_at),
-             "due_at": iso(d.due_at), "state": d.state, "fired_at": iso(d.fired_at),
-             "breached": d.state == "fired" or (d.state == "pending" and d.due_at < now)}
-            for d in rows]
+    result = []
+    for d, agency_code, item_state, done_at in rows:
+        kind = "step" if d.phase == d.attached_to else "window"
+        passed = d.state == "fired" or (d.state == "pending" and d.due_at < now)
+        standing = _standing(kind, d, passed, item_state, done_at, case)
+        result.append({
+            "phase": d.phase, "task": d.attached_to, "started_at": iso(d.started_at),
+            "due_at": iso(d.due_at), "state": d.state, "fired_at": iso(d.fired_at),
+            "breached": passed,
+            "kind": kind, "owner": "agency" if d.agency_id else "portal", "agency": agency_code,
+            "standing": standing, "done_at": iso(done_at) if item_state == "completed" else None,
+            # still late now: a step's deadline passed while the step is open
+            "late": kind == "step" and standing == "overdue"})
+    return result
 
 
-def case_detail(user, tracking_code: str) -> dict:
-    """The staff view of a case, with the reporter's identity only where allowed."""
+def _standing(kind, d: Deadline, passed: bool, item_state, done_at, case: Case) -> str:
+    """step: running / overdue / met / done_late / cancelled;
+    window: open / closed / ended (its step ended, or its agency no longer holds the case)."""
+    step_open = item_state == "open" or (item_state is None and d.state == "pending")
+    if kind == "window":
+        if d.state == "cancelled" or not step_open or (
+                d.agency_id is not None and d.agency_id != case.current_agency_id):
+            return "closed" if d.state == "fired" else "ended"
+        return "closed" if passed else "open"
+    if step_open and d.state != "cancelled":
+        return "overdue" if passed else "running"
+    if item_state == "completed":
+        return "done_late" if (passed or (done_at is not None and done_at > d.due_at)) else "met"
+    return "done_late" if d.state == "fired" else "cancelled"
+
+
+def case_detail(user, tracking_code: str, channel: str = "web") -> dict:
+    """The staff view of a case, with the reporter's identity only where allowed (each showing
+    recorded: services.privacy.disclosure)."""
     case = get_by_tracking_code(tracking_code)
     require_case(user, case)
-    identity = sees_reporter_identity(user, case)
-    if identity and user.role in ("officer", "leader"):
-        _record_disclosure_once(user, case)
+    reporter = show_identity(user, case, channel)
     events = db.session.scalars(db.select(CaseEvent).where(CaseEvent.case_id == case.id)
                                 .order_by(CaseEvent.at, CaseEvent.id))
     photos = db.session.scalars(db.select(CasePhoto.id).where(CasePhoto.case_id == case.id)
@@ -150,8 +232,7 @@ def case_detail(user, tracking_code: str) -> dict:
         "description": case.description, "address": case.address, "lat": case.lat,
         "lon": case.lon, "urgent": bool(case.urgent), "created_at": iso(case.created_at),
         "updated_at": iso(case.updated_at), "closed_at": iso(case.closed_at),
-        "reporter": ({"full_name": case.reporter_name, "phone": case.reporter_phone,
-                      "email": case.reporter_email} if identity else None),
+        "reporter": reporter,
         "consent_share_identity": bool(case.consent_share_identity),
         "current_agency": case.current_agency.code if case.current_agency else None,
         "return_count": case.return_count, "resolution": case.resolution,
@@ -167,16 +248,6 @@ def case_detail(user, tracking_code: str) -> dict:
         "photos": list(photos),
         "audit": audit,
     }
-
-
-def _record_disclosure_once(user, case: Case) -> None:
-    seen = db.session.scalar(db.select(CaseEvent.id).where(
-        CaseEvent.case_id == case.id, CaseEvent.kind == "identity_disclosed",
-        CaseEvent.actor_id == user.id).limit(1))
-    if seen is None:
-        record_case_event(case, "identity_disclosed", user, phase_before=case.phase,
-                          phase_after=case.phase, detail={"agency": user.agency.code if user.agency else None})
-        db.session.commit()
 
 
 PUBLIC_EVENT_KINDS = {"submitted", "dispatched", "rejected", "returned", "late_return",

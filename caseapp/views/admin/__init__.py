@@ -8,5 +8,7 @@ the services validate, write, audit and commit. Only the `admin` role gets in.
 """
 from .base import bp
 from . import audit_log, reference_data, sla_and_calendar, users  # noqa: F401  (they register their routes on bp)
+from . import open311_keys  # noqa: F401  (Open311 API keys)
+from . import personal_data  # noqa: F401  (reporters' personal data)
 
 __all__ = ["bp"]

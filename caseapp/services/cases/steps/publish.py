@@ -9,6 +9,19 @@ from ..validation import text_field
 from .base import Step, text_field_spec
 
 
+# The agency's result is written for the portal; the reply is written for the reporter. The
+# form shows the result beside an empty reply box, and a reply that is the result word for word
+# (an unedited copy) is refused here, for the web form and the API alike.
+UNEDITED_RESULT = "the reply is the agency's internal result unchanged; write it for the reporter"
+
+
+def _same_text(reply: str, result: str | None) -> bool:
+    """Equal but for spacing and letter case."""
+    if not result:
+        return False
+    return " ".join(reply.split()).casefold() == " ".join(result.split()).casefold()
+
+
 class Publish(Step):
     """The reply is stored on the case and sent to the reporter."""
 
@@ -21,6 +34,9 @@ class Publish(Step):
         """The reply the reporter will read."""
         errors: dict[str, list[str]] = {}
         clean = {"public_response": text_field(data, "public_response", errors)}
+        if clean["public_response"] and _same_text(clean["public_response"],
+                                                   getattr(case, "resolution", None)):
+            errors["public_response"] = [UNEDITED_RESULT]
         if errors:
             raise ValidationFailed("the reply has errors", errors)
         return clean

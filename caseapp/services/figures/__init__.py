@@ -1,0 +1,1 @@
+"""Leaders' figures: filters and scope, the aggregate queries, the tables and their exports."""
