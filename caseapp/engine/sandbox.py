@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import os
 import re
 import sys
 import textwrap
@@ -43,6 +44,8 @@ SCRIPT_FILENAME = "<bpmn-script>"
 DEFAULT_TIME_LIMIT = 1.0  # seconds of CPU time per script or expression
 MAX_SEQUENCE = 100_000  # longest str/list/tuple/bytes a `*` may build
 MAX_INT_BITS = 100_000  # largest int a `**` or `<<` may build
+MAX_MEMORY_GROWTH = 128 * 1024 * 1024  # bytes the process may grow by while one script runs
+MEMORY_CHECK_EVERY = 1024  # opcodes between two looks at the process's resident memory
 
 # Names a script may never mention, even if task data happened to use them.
 FORBIDDEN_NAMES = frozenset({
@@ -58,6 +61,22 @@ class SandboxViolation(Exception):
 
 class ScriptTimeout(Exception):
     """The script ran longer than its time limit."""
+
+
+class ScriptMemoryLimit(ScriptTimeout):
+    """The script made the process grow past MAX_MEMORY_GROWTH (stopped like a time-out)."""
+
+
+def _resident_bytes() -> int | None:
+    """This process's resident memory now (Linux /proc), or None where it cannot be read."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE_SIZE
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+_PAGE_SIZE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 class _Policy(RestrictingNodeTransformer):
@@ -305,12 +324,22 @@ if not hasattr(time, "clock_gettime"):  # pragma: no cover - non-POSIX fallback
 
 
 def run_limited(code: CodeType, namespace: dict, time_limit: float, mode: str) -> Any:
-    """Run restricted code with a tracer that raises ScriptTimeout after time_limit CPU seconds."""
+    """Run restricted code with a tracer that stops it after time_limit CPU seconds, or once the
+    process has grown by MAX_MEMORY_GROWTH (a loop appending within its time could take GBs)."""
     deadline = _cpu() + time_limit
+    baseline = _resident_bytes()
+    countdown = [MEMORY_CHECK_EVERY]
 
     def local_trace(frame, event, arg):
         if _cpu() > deadline:
             raise ScriptTimeout(f"the script ran longer than {time_limit:g} s")
+        countdown[0] -= 1
+        if countdown[0] <= 0 and baseline is not None:
+            countdown[0] = MEMORY_CHECK_EVERY
+            now = _resident_bytes()
+            if now is not None and now - baseline > MAX_MEMORY_GROWTH:
+                raise ScriptMemoryLimit(
+                    f"the script used more than {MAX_MEMORY_GROWTH // (1024 * 1024)} MB of memory")
         return local_trace
 
     def global_trace(frame, event, arg):

@@ -154,6 +154,19 @@ def test_a_one_line_loop_is_stopped_at_its_time_limit():
         assert outcome and isinstance(outcome[0], sandbox.ScriptTimeout), outcome
 
 
+def test_a_script_that_grows_memory_is_stopped_before_its_time(monkeypatch):
+    """Appending in a loop builds no huge object in one call, yet within a second could take GBs:
+    the tracer looks at the process's memory and stops the script past its allowance."""
+    monkeypatch.setattr(sandbox, "MAX_MEMORY_GROWTH", 32 * 1024 * 1024)
+    script = "rows = []\nwhile True:\n    rows.append('x' * 1000 + str(len(rows)))"
+    with pytest.raises(sandbox.ScriptMemoryLimit, match="32 MB"):
+        execute(script, time_limit=30.0)
+    assert sys.gettrace() is None
+    # an ordinary script allocating a little is untouched by the check
+    small = "rows = []\nwhile len(rows) < 20000:\n    rows.append(str(len(rows)))\nn = len(rows)"
+    assert execute(small, time_limit=30.0)["n"] == 20000
+
+
 def _record(outcome: list, run) -> None:
     try:
         run()
