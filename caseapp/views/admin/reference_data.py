@@ -1,6 +1,9 @@
 """Admin screens for the reference data: agencies, categories and districts."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -62,92 +65,100 @@ def agency_edit(agency_id: int):
 
 
 # ---------------------------------------------------------------- categories and districts
-# Both are a code, a name in each language, an order and a switch: one pair of templates, told
-# by `screen` what they list.
+# Both are a code, a name in each language, an order and a switch: one set of screens and one
+# pair of templates, told by a `Screen` what they keep.
 
-_CATEGORIES = {"key": "category", "nav": "categories", "list": "admin.categories",
-               "new": "admin.category_new", "edit": "admin.category_edit", "id_arg": "category_id"}
-_DISTRICTS = {"key": "district", "nav": "districts", "list": "admin.districts",
-              "new": "admin.district_new", "edit": "admin.district_edit", "id_arg": "district_id"}
+@dataclass(frozen=True)
+class Screen:
+    key: str          # "category" / "district": element ids and the audit's kind
+    nav: str          # the admin_nav entry
+    list: str         # endpoints
+    new: str
+    edit: str
+    id_arg: str
+    rows: Callable
+    get: Callable
+    create: Callable
+    update: Callable
+    form: type
+    create_form: type
+    created: Callable[[str], str]   # the flash messages, in the page's language
+    saved: Callable[[str], str]
+
+
+_CATEGORIES = Screen(
+    "category", "categories", "admin.categories", "admin.category_new", "admin.category_edit",
+    "category_id", list_categories, get_category, create_category, update_category,
+    CategoryForm, CategoryCreateForm,
+    lambda code: _("Category %(code)s created.", code=code),
+    lambda code: _("Category %(code)s saved.", code=code))
+_DISTRICTS = Screen(
+    "district", "districts", "admin.districts", "admin.district_new", "admin.district_edit",
+    "district_id", list_districts, get_district, create_district, update_district,
+    DistrictForm, DistrictCreateForm,
+    lambda code: _("District %(code)s created.", code=code),
+    lambda code: _("District %(code)s saved.", code=code))
+
+
+def _list(screen: Screen):
+    return render_template("admin/categories.html", categories=screen.rows(), screen=screen)
+
+
+def _new(screen: Screen):
+    form = screen.create_form()
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            row = screen.create(current_user, form_data(
+                form, ("code", "name", "name_en", "sort", "active")))
+        except ValidationFailed as exc:
+            general = show_errors(form, exc)
+        else:
+            flash(screen.created(row.code), "success")
+            return redirect(url_for(screen.list))
+    return render_form("admin/category_form.html", form, general, category=None, screen=screen)
+
+
+def _edit(screen: Screen, row_id: int):
+    row = screen.get(row_id)
+    form = screen.form(obj=row)
+    general: list[str] = []
+    if form.validate_on_submit():
+        try:
+            screen.update(current_user, row_id, form_data(form, ("name", "name_en", "sort", "active")))
+        except ValidationFailed as exc:
+            general = show_errors(form, exc)
+        else:
+            flash(screen.saved(row.code), "success")
+            return redirect(url_for(screen.list))
+    return render_form("admin/category_form.html", form, general, category=row, screen=screen)
 
 
 @bp.get("/categories")
 def categories():
-    return render_template("admin/categories.html", categories=list_categories(),
-                           screen=_CATEGORIES)
+    return _list(_CATEGORIES)
 
 
 @bp.route("/categories/new", methods=["GET", "POST"])
 def category_new():
-    form = CategoryCreateForm()
-    general: list[str] = []
-    if form.validate_on_submit():
-        try:
-            category = create_category(current_user, form_data(
-                form, ("code", "name", "name_en", "sort", "active")))
-        except ValidationFailed as exc:
-            general = show_errors(form, exc)
-        else:
-            flash(_("Category %(code)s created.", code=category.code), "success")
-            return redirect(url_for(".categories"))
-    return render_form("admin/category_form.html", form, general, category=None,
-                       screen=_CATEGORIES)
+    return _new(_CATEGORIES)
 
 
 @bp.route("/categories/<int:category_id>/edit", methods=["GET", "POST"])
 def category_edit(category_id: int):
-    category = get_category(category_id)
-    form = CategoryForm(obj=category)
-    general: list[str] = []
-    if form.validate_on_submit():
-        try:
-            update_category(current_user, category_id, form_data(
-                form, ("name", "name_en", "sort", "active")))
-        except ValidationFailed as exc:
-            general = show_errors(form, exc)
-        else:
-            flash(_("Category %(code)s saved.", code=category.code), "success")
-            return redirect(url_for(".categories"))
-    return render_form("admin/category_form.html", form, general, category=category,
-                       screen=_CATEGORIES)
+    return _edit(_CATEGORIES, category_id)
 
 
 @bp.get("/districts")
 def districts():
-    return render_template("admin/categories.html", categories=list_districts(),
-                           screen=_DISTRICTS)
+    return _list(_DISTRICTS)
 
 
 @bp.route("/districts/new", methods=["GET", "POST"])
 def district_new():
-    form = DistrictCreateForm()
-    general: list[str] = []
-    if form.validate_on_submit():
-        try:
-            district = create_district(current_user, form_data(
-                form, ("code", "name", "name_en", "sort", "active")))
-        except ValidationFailed as exc:
-            general = show_errors(form, exc)
-        else:
-            flash(_("District %(code)s created.", code=district.code), "success")
-            return redirect(url_for(".districts"))
-    return render_form("admin/category_form.html", form, general, category=None,
-                       screen=_DISTRICTS)
+    return _new(_DISTRICTS)
 
 
 @bp.route("/districts/<int:district_id>/edit", methods=["GET", "POST"])
 def district_edit(district_id: int):
-    district = get_district(district_id)
-    form = DistrictForm(obj=district)
-    general: list[str] = []
-    if form.validate_on_submit():
-        try:
-            update_district(current_user, district_id, form_data(
-                form, ("name", "name_en", "sort", "active")))
-        except ValidationFailed as exc:
-            general = show_errors(form, exc)
-        else:
-            flash(_("District %(code)s saved.", code=district.code), "success")
-            return redirect(url_for(".districts"))
-    return render_form("admin/category_form.html", form, general, category=district,
-                       screen=_DISTRICTS)
+    return _edit(_DISTRICTS, district_id)
