@@ -1,32 +1,66 @@
 """Process designers: deployed versions of the BPMN, the diagram, and deploying a new version."""
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
+from ..models import utcnow
 from ..services.administration import processes
 from ..services.errors import ValidationFailed
+from ..services.figures import diagram_heat
+from ..services.reads import reference
 
 bp = Blueprint("process", __name__, url_prefix="/process")
 MAX_BPMN_BYTES = 2 * 1024 * 1024
+REFRESH_SECONDS = 30
 
 
 class DeployForm(FlaskForm):
     bpmn = FileField(_l("BPMN file"), validators=[FileRequired()])
 
 
+def _heat_or_default(now):
+    """The live figures for the request's filters, or the defaults with the errors to show."""
+    try:
+        f, errors = diagram_heat.parse_heat_filters(request.args, now), {}
+    except ValidationFailed as exc:
+        f, errors = diagram_heat.parse_heat_filters({}, now), exc.fields
+    return diagram_heat.diagram_heat(current_user, f, now), errors
+
+
 def _page(form, version_id=None, error=None, status=200, problems=()):
     diagram = processes.version_diagram(current_user, version_id)
+    heat, heat_errors = (None, {}) if version_id is not None else _heat_or_default(utcnow())
     return render_template("process/index.html", versions=processes.list_versions(current_user),
-                           diagram=diagram, form=form, error=error, problems=problems), status
+                           diagram=diagram, form=form, error=error, problems=problems,
+                           heat=heat, heat_errors=heat_errors, agencies=_agencies(),
+                           refresh_seconds=REFRESH_SECONDS), status
+
+
+def _agencies() -> list[dict]:
+    return reference.agencies(active_only=False)
 
 
 @bp.get("/")
 @login_required
 def index():
     return _page(DeployForm())
+
+
+@bp.get("/figures")
+@login_required
+def figures():
+    """The live diagram's figures for the page's refresh; bad filters are a 422 in JSON."""
+    processes.require_designer(current_user)
+    now = utcnow()
+    try:
+        f = diagram_heat.parse_heat_filters(request.args, now)
+    except ValidationFailed as exc:
+        return jsonify({"error": {"code": exc.code, "message": exc.message,
+                                  "fields": exc.fields}}), 422
+    return jsonify(diagram_heat.diagram_heat(current_user, f, now))
 
 
 @bp.get("/versions/<int:version_id>")

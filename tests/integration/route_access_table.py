@@ -110,6 +110,7 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("/process/", "GET"): staff_only(("designer", "admin")),
     ("/process/versions/<int:version_id>", "GET"): staff_only(("designer", "admin")),
     ("/process/deploy", "POST"): staff_only(("designer", "admin"), "invalid"),
+    ("/process/figures", "GET"): staff_only(("designer", "admin")),
     # --- administration ----------------------------------------------------------------------
     ("/admin/", "GET"): staff_only(("admin",)),
     ("/admin/agencies", "GET"): staff_only(("admin",)),

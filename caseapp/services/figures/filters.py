@@ -94,17 +94,17 @@ def parse_filters(user, args: Mapping, now: datetime) -> FigureFilters:
     own_agency = scope_agency(user)
     errors: dict[str, list[str]] = {}
     today = local_today(now)
-    first = _date_arg(args, "from", today.replace(day=1), errors)
-    last = _date_arg(args, "to", today, errors)
+    first = date_arg(args, "from", today.replace(day=1), errors)
+    last = date_arg(args, "to", today, errors)
     if "from" not in errors and "to" not in errors:
         if last < first:
             errors["to"] = ["must not be before from"]
         elif (last - first).days + 1 > MAX_PERIOD_DAYS:
             errors["to"] = [f"the period is at most {MAX_PERIOD_DAYS} days"]
     filters = FigureFilters(first_day=first, last_day=last)
-    agency = _code_arg(args, "agency", Agency, errors)
-    category = _code_arg(args, "category", Category, errors)
-    district = _code_arg(args, "district", District, errors)
+    agency = code_arg(args, "agency", Agency, errors)
+    category = code_arg(args, "category", Category, errors)
+    district = code_arg(args, "district", District, errors)
     if errors:
         raise ValidationFailed("the filters are not valid", errors)
     if own_agency is not None:
@@ -119,7 +119,8 @@ def parse_filters(user, args: Mapping, now: datetime) -> FigureFilters:
                    district=district.code if district else None)
 
 
-def _date_arg(args: Mapping, name: str, default: date, errors) -> date:
+def date_arg(args: Mapping, name: str, default: date, errors) -> date:
+    """A local day from a filter (YYYY-MM-DD), shared by the dashboard and the live diagram."""
     raw = args.get(name)
     if raw in (None, ""):
         return default
@@ -133,7 +134,8 @@ def _date_arg(args: Mapping, name: str, default: date, errors) -> date:
     return value
 
 
-def _code_arg(args: Mapping, name: str, model, errors):
+def code_arg(args: Mapping, name: str, model, errors):
+    """The row a filter's code names (agency, category, district), or an error recorded."""
     raw = args.get(name)
     if raw in (None, ""):
         return None

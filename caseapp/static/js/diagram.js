@@ -22,6 +22,8 @@
       }
     });
     canvas.zoom("fit-viewport", "auto");
+    // the process page's live figures (diagram_heat.js) draw their overlays on this viewer
+    canvasElt.dispatchEvent(new CustomEvent("diagram:ready", {detail: {viewer: viewer}}));
     canvasElt.dataset.ready = "true";
   }).catch(function (err) {
     if (errorElt) { errorElt.hidden = false; }
