@@ -154,6 +154,24 @@ def test_a_one_line_loop_is_stopped_at_its_time_limit():
         assert outcome and isinstance(outcome[0], sandbox.ScriptTimeout), outcome
 
 
+def _burn(seconds: float) -> int:
+    """A trusted function that spends `seconds` of CPU (as a slow database read might)."""
+    import time
+    end, n = time.thread_time() + seconds, 0
+    while time.thread_time() < end:
+        n += 1
+    return n
+
+
+def test_time_in_trusted_functions_is_not_the_scripts_but_is_bounded():
+    """sla_due reading the database slowly must not fail a diagram; calling it forever must."""
+    slow = {"slow": sandbox.wrap_function(lambda: _burn(0.3) and 1)}  # as the engine exposes it
+    assert execute("x = slow() + slow()", time_limit=0.2, functions=slow)["x"] == 2
+    with pytest.raises(sandbox.ScriptTimeout):
+        execute("while True:\n    slow()", time_limit=0.2, functions=slow)
+    assert sys.gettrace() is None
+
+
 def test_a_script_that_grows_memory_is_stopped_before_its_time(monkeypatch):
     """Appending in a loop builds no huge object in one call, yet within a second could take GBs:
     the tracer looks at the process's memory and stops the script past its allowance."""
