@@ -25,6 +25,13 @@ def namcan_this_month(app) -> int:
         return int(count)
 
 
+def chart_drawn(page, table: str) -> None:
+    """Wait until the dashboard's script has drawn the table's chart (it draws after loading)."""
+    page.wait_for_function(
+        f"() => !!(window.Chart && window.Chart.getChart(document.getElementById('chart-{table}')))",
+        polling=100, timeout=15000)
+
+
 def test_dashboard_draws_filters_and_refreshes(new_context, live_server, shot):
     app = live_server.app
     create_case(app, agency="tnmt", category="disaster", district="namcan")
@@ -38,8 +45,7 @@ def test_dashboard_draws_filters_and_refreshes(new_context, live_server, shot):
     expect(page.locator("h1")).to_contain_text("Số liệu xử lý phản ánh")
     for table in ("open_by_phase", "by_category", "by_district", "trend_day", "on_time"):
         expect(page.locator(f"#table-{table}")).to_be_visible()
-        assert page.evaluate(
-            f"!!window.Chart.getChart(document.getElementById('chart-{table}'))"), table
+        chart_drawn(page, table)
     expect(page.locator("#table-by_district")).to_contain_text("Năm Căn")
     shot(page, "province")
     page.evaluate("window.__noReload = true")
@@ -76,7 +82,7 @@ def test_dashboard_on_a_phone(new_context, shot):
     page.goto("/leader/")
     expect(page.locator("#table-open_by_phase")).to_be_attached()
     expect(page.locator("#notifications")).to_be_attached()
-    assert page.evaluate("!!window.Chart.getChart(document.getElementById('chart-open_by_phase'))")
+    chart_drawn(page, "open_by_phase")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the page scrolls sideways on a phone ({width} px)"
     shot(page, "phone")
