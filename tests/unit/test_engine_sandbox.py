@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from caseapp.engine import sandbox
+from caseapp.engine import sandbox, script_limits
 from caseapp.engine.script_engine import SandboxEnvironment
 
 
@@ -175,7 +175,7 @@ def test_time_in_trusted_functions_is_not_the_scripts_but_is_bounded():
 def test_a_script_that_grows_memory_is_stopped_before_its_time(monkeypatch):
     """Appending in a loop builds no huge object in one call, yet within a second could take GBs:
     the tracer looks at the process's memory and stops the script past its allowance."""
-    monkeypatch.setattr(sandbox, "MAX_MEMORY_GROWTH", 32 * 1024 * 1024)
+    monkeypatch.setattr(script_limits, "MAX_MEMORY_GROWTH", 32 * 1024 * 1024)
     script = "rows = []\nwhile True:\n    rows.append('x' * 1000 + str(len(rows)))"
     with pytest.raises(sandbox.ScriptMemoryLimit, match="32 MB"):
         execute(script, time_limit=30.0)
