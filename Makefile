@@ -82,7 +82,7 @@ test: setup browser-deps
 bench: setup
 	$(PY) bench/lifecycle.py
 
-## bench-deadlines: 10,000 simultaneous deadlines, 2 RQ workers (needs PostgreSQL and Redis on 127.0.0.1;
+## bench-deadlines: 10,000 simultaneous deadlines, 1 then 2 RQ workers (needs PostgreSQL and Redis on 127.0.0.1;
 ## recreates the bench_deadlines database and flushes Redis database 13). DEADLINES=1000 for a quick run.
 DEADLINES ?= 10000
 bench-deadlines: setup

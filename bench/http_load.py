@@ -14,7 +14,8 @@ The load comes from separate client processes (`requests`), each a loop of: subm
 complete up to two of its items (dispatch to --agency, or publish), the officer's queue of that
 agency and complete one of its items (resolve), the web queue /work/ (a signed-in session), and
 the dashboard (GET /api/v1/stats as the monitor). Items are taken from the queue pages; client k
-of n completes only items whose id hashes to k, so no two clients complete the same item.
+of n completes only items whose id hashes to k, so no two clients complete the same item. Each
+round ends with GET /healthz (one SELECT 1, one Redis PING): the floor any request pays here.
 
 Two phases of --seconds each: light load (one client, one request at a time), then saturation
 (--clients concurrent clients). Per request type: count, throughput, p50/p95/p99 ms, errors
@@ -47,7 +48,9 @@ PASSWORD = "bench"
 REPORT = {"full_name": "Trần Thị Bình", "phone": "0912345678", "category": "disaster",
           "description": "Cây đổ chắn ngang đường sau bão, cần xử lý gấp", "address": "Năm Căn"}
 KINDS = ["submit", "track", "case", "queue_operator", "queue_officer", "queue_web", "complete",
-         "  dispatch", "  handle", "  publish", "stats"]  # the completions also by step
+         "  dispatch", "  handle", "  publish", "stats", "healthz"]  # the completions also by step
+# healthz (one SELECT 1 and one Redis PING) is the floor: what any request costs here before the
+# app does its own work (gunicorn, the client, the network stack, a busy 2-core machine)
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
@@ -140,6 +143,7 @@ class Client:
                 self.complete("officer", item)
         self.call("queue_web", "GET", "/work/", session=self.web)
         self.call("stats", "GET", "/api/v1/stats", headers=self.auth["monitor"])
+        self.call("healthz", "GET", "/healthz")
 
     def run(self, until: float) -> dict:
         while time.time() < until:

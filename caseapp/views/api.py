@@ -166,7 +166,7 @@ def unclaim(item_id):
 @staff_required
 def complete(item_id):
     case = work_items.complete(g.user, item_id, json_body())
-    return jsonify(queries.case_detail(g.user, case.tracking_code, channel="api"))
+    return jsonify(queries.case_view(g.user, case, channel="api"))
 
 
 @bp.get("/cases/<code>")

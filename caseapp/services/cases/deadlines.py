@@ -48,7 +48,10 @@ def pending_due_times(ids) -> list[tuple[int, datetime]]:
     """(id, due time) of the pending deadlines among these ids: what the scheduler wakes for."""
     rows = db.session.execute(db.select(Deadline.id, Deadline.due_at).where(
         Deadline.id.in_(list(ids)), Deadline.state == "pending")).all()
-    db.session.rollback()
+    # It runs right after a command committed: end this read without a rollback, which would
+    # expire every object the request holds (the case it answers with, the user) and have them
+    # read again; nothing is pending, and the session keeps objects on commit (expire_on_commit).
+    db.session.commit()
     return [tuple(row) for row in rows]
 
 
@@ -73,7 +76,7 @@ def _due_claim(now: datetime, limit: int, exclude=()):
 
 def _fire_cases(uow: CaseUnitOfWork, case_ids) -> None:
     sla_due = DueCalculator()  # policies and calendar read once for the whole batch
-    cases = [uow.lock(case_id) for case_id in case_ids]
+    cases = uow.lock_many(case_ids)  # one statement (they are already claimed FOR UPDATE)
     derived_rows.preload(uow, case_ids)  # the batch's rows in two queries, after the locks
     for case in cases:
         runner = runner_for(case.process_version_id, sla_due)

@@ -208,7 +208,12 @@ def _standing(kind, d: Deadline, passed: bool, item_state, done_at, case: Case) 
 def case_detail(user, tracking_code: str, channel: str = "web") -> dict:
     """The staff view of a case, with the reporter's identity only where allowed (each showing
     recorded: services.privacy.disclosure)."""
-    case = get_by_tracking_code(tracking_code)
+    return case_view(user, get_by_tracking_code(tracking_code), channel)
+
+
+def case_view(user, case: Case, channel: str = "web") -> dict:
+    """`case_detail` of a case already at hand (a command's answer: the case it just wrote,
+    current in this session, so it is not read again by its tracking code)."""
     require_case(user, case)
     reporter = show_identity(user, case, channel)
     events = db.session.scalars(db.select(CaseEvent).where(CaseEvent.case_id == case.id)

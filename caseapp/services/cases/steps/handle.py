@@ -39,8 +39,9 @@ class Handle(Step):
         return clean
 
     def after(self, uow, case, item, values, snapshot, phase_before) -> None:
-        assignment = uow.session.scalars(db.select(CaseAssignment).where(
-            CaseAssignment.case_id == case.id, CaseAssignment.outcome == "handling")).first()
+        with uow.session.no_autoflush:  # else the case row is written twice (now and at commit)
+            assignment = uow.session.scalars(db.select(CaseAssignment).where(
+                CaseAssignment.case_id == case.id, CaseAssignment.outcome == "handling")).first()
         agency_code = case.current_agency.code if case.current_agency else None
         if values["action"] == "resolve":
             _close(assignment, "resolved")
