@@ -113,3 +113,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(open311.bp)
     from .views import openapi  # the OpenAPI description of /api/v1
     app.register_blueprint(openapi.bp)
+    from .views import process_checks  # the modeler's live check and diffs (issue 9)
+    app.register_blueprint(process_checks.bp)
+    from .views import process_modeler  # the modeler in the browser, drafts, XML downloads
+    app.register_blueprint(process_modeler.bp)
+    from .views import process_moves  # moving running cases to a newer version (issue 9)
+    app.register_blueprint(process_moves.bp)

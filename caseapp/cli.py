@@ -255,20 +255,38 @@ def demo_login_table(logins) -> str:
 
 @click.command("deploy")
 @click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False))
-def deploy_command(path):
-    """Validate and deploy a BPMN file (default: bpmn/field_report.bpmn)."""
-    from .services.administration.processes import deploy_bpmn, deploy_bundled
+@click.option("--accept-warnings", is_flag=True,
+              help="Deploy even if the checks give warnings (errors always refuse).")
+def deploy_command(path, accept_warnings):
+    """Check and deploy a BPMN file (default: bpmn/field_report.bpmn)."""
+    from .services.administration.processes import BPMN_DIR, MAIN_PROCESS, deploy_bpmn
+    xml = Path(path or BPMN_DIR / f"{MAIN_PROCESS}.bpmn").read_text(encoding="utf-8")
     try:
-        version, created = deploy_bpmn(Path(path).read_text(encoding="utf-8")) if path \
-            else deploy_bundled()
+        version, created = deploy_bpmn(xml, accept_warnings=accept_warnings)
     except ServiceError as exc:
-        problems = exc.fields.get("bpmn") or [exc.message]
         click.echo("Error: the diagram was not deployed:", err=True)
-        for problem in problems:  # every reason at once (process_checks.deploy_problems)
-            click.echo(f"  - {problem}", err=True)
+        for line in _problem_lines(exc):  # every reason at once (process_design.rules)
+            click.echo(line, err=True)
+        if not any(getattr(p, "severity", "error") == "error"
+                   for p in getattr(exc, "problems", [None])):
+            click.echo("Only warnings remain: deploy with --accept-warnings to accept them.",
+                       err=True)
         sys.exit(2)
     state = "deployed" if created else "already deployed"
     click.echo(f"{version.process_id} v{version.version} {state} ({version.bpmn_sha256[:12]})")
+
+
+def _problem_lines(exc) -> list[str]:
+    """'  - [error] rule element-id (name): message' for each problem of a refused diagram."""
+    problems = getattr(exc, "problems", None)
+    if not problems:
+        return [f"  - {problem}" for problem in exc.fields.get("bpmn") or [exc.message]]
+    lines = []
+    for p in problems:
+        where = f" {p.element_id}" + (f" ({p.element_name})" if p.element_name else "") \
+            if p.element_id else ""
+        lines.append(f"  - [{p.severity}] {p.rule}{where}: {p.message}")
+    return lines
 
 
 @click.command("serve")
@@ -291,3 +309,7 @@ def register_cli(app: Flask) -> None:
         app.cli.add_command(command)
     from .open311_cli import open311_cli
     app.cli.add_command(open311_cli)
+    from .figures_cli import figures_cli  # the dashboard's daily rollup
+    app.cli.add_command(figures_cli)
+    from .migrate_cli import migrate_cli  # moving running cases to a newer version (issue 9)
+    app.cli.add_command(migrate_cli)

@@ -74,6 +74,8 @@ EVENT_LABELS = {
     "personal_data_erased": _l("Reporter identity erased (personal data protection)"),
     "effect": _l("Process step"),
     "effect_ignored": _l("Process step ignored"),
+    "process.moved": _l("Moved to a newer process version"),  # issue 9: moving running cases
+    "process.move_reverted": _l("Move to a newer process version reverted"),
 }
 
 DEADLINE_STATE_LABELS = {

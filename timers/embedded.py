@@ -24,6 +24,8 @@ def sweep_once(app: Flask) -> int:
             db.session.remove()
     from .retention import purge_if_due
     purge_if_due(app)  # closed cases past the retention period (at most hourly)
+    from .figures import rollup_if_due
+    rollup_if_due(app)  # the dashboard's daily rollup (checked every 10 minutes)
     return fired
 
 

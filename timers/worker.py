@@ -84,6 +84,8 @@ class Worker(SimpleWorker):
         super().run_maintenance_tasks()
         from .retention import purge_if_due
         purge_if_due(self.app)
+        from .figures import rollup_if_due
+        rollup_if_due(self.app)  # the dashboard's daily rollup (checked every 10 minutes)
 
     # -- start-up sweep -------------------------------------------------------------------------
 

@@ -27,6 +27,11 @@ FILES = [
     ("chart.js", "LICENSE.md", "chart.js/LICENSE.md"),
     ("bpmn-js", "LICENSE", "bpmn-js/LICENSE"),
     ("htmx.org", "LICENSE", "htmx/LICENSE"),
+    # the modeler (bpmn-js Modeler + Camunda 7 properties panel, moddle extension, behaviours)
+    ("camunda-bpmn-js", "dist/camunda-platform-modeler.production.min.js",
+     "camunda-bpmn-js/camunda-platform-modeler.production.min.js"),
+    ("camunda-bpmn-js", "dist/assets", "camunda-bpmn-js/assets"),
+    ("camunda-bpmn-js", "LICENSE", "camunda-bpmn-js/LICENSE"),
 ]
 
 

@@ -61,28 +61,41 @@ def compile_bpmn(xml: str | bytes) -> CompiledProcess:
     data = xml.encode("utf-8") if isinstance(xml, str) else bytes(xml)
     if len(data) > MAX_BPMN_BYTES:
         raise BpmnValidationError(f"the BPMN document is larger than {MAX_BPMN_BYTES} bytes")
-    root = _parse_xml(data)
-    parser = _Parser(validator=_schema_validator())
-    try:
-        parser.add_bpmn_xml(root, filename="upload.bpmn")
-        process_id = _single_executable_process(parser)
-        spec = parser.get_spec(process_id)
-        subprocess_specs = parser.get_subprocess_specs(process_id)
-    except EngineError:
-        raise
-    except ValidationException as exc:
-        raise BpmnValidationError(_describe(exc)) from None
-    except SpiffWorkflowException as exc:
-        raise BpmnValidationError(f"the BPMN document is not valid: {exc}") from None
-    except Exception as exc:  # parser bugs surface as arbitrary exceptions
-        raise BpmnValidationError(f"the BPMN document cannot be parsed: {type(exc).__name__}: {exc}") from None
-
+    process_id, spec, subprocess_specs = parse_process(data)
     facts = analysis.facts(spec, subprocess_specs)
     for task in facts.user_tasks:
         if not task.form_key:
             raise BpmnValidationError(f"user task '{task.bpmn_id}' has no camunda:formKey")
     _check_scripts(spec, subprocess_specs)
+    return compiled_process(data, process_id, spec, subprocess_specs, facts)
 
+
+def parse_process(data: bytes):
+    """(process id, spec, subprocess specs) of a document, or BpmnValidationError (with `.line`
+    and `.bpmn_id` when the parser says where)."""
+    root = _parse_xml(data)
+    parser = _Parser(validator=_schema_validator())
+    try:
+        parser.add_bpmn_xml(root, filename="upload.bpmn")
+        process_id = _single_executable_process(parser)
+        return process_id, parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
+    except EngineError:
+        raise
+    except ValidationException as exc:
+        error = BpmnValidationError(_describe(exc))
+        error.bpmn_id = getattr(exc, "id", None) or None
+        error.line = getattr(exc, "line_number", None) or None
+        raise error from None
+    except SpiffWorkflowException as exc:
+        raise BpmnValidationError(f"the BPMN document is not valid: {exc}") from None
+    except Exception as exc:  # parser bugs surface as arbitrary exceptions
+        raise BpmnValidationError(f"the BPMN document cannot be parsed: {type(exc).__name__}: {exc}") from None
+
+
+def compiled_process(data: bytes, process_id: str, spec, subprocess_specs,
+                     facts: analysis.SpecFacts | None = None) -> CompiledProcess:
+    """Serialise a parsed process into the CompiledProcess a version stores."""
+    facts = facts or analysis.facts(spec, subprocess_specs)
     spec_json = spec_to_json(process_id, spec, subprocess_specs)
     load_spec(spec_json)  # proves the spec round-trips, and warms the runner cache
     return CompiledProcess(
@@ -99,7 +112,9 @@ def _parse_xml(data: bytes):
     try:
         root = etree.fromstring(data, parser=_XML_PARSER)
     except etree.XMLSyntaxError as exc:
-        raise BpmnValidationError(f"the document is not well-formed XML: {exc}") from None
+        error = BpmnValidationError(f"the document is not well-formed XML: {exc}")
+        error.line = getattr(exc, "lineno", None)
+        raise error from None
     if root is None:
         raise BpmnValidationError("the document is empty")
     return root
@@ -116,13 +131,23 @@ def _single_executable_process(parser: CamundaParser) -> str:
 
 
 def _check_scripts(spec, subprocess_specs) -> None:
+    for bpmn_id, message, _target in script_problems(spec, subprocess_specs):
+        raise ScriptValidationError(message, bpmn_id)
+
+
+def script_problems(spec, subprocess_specs) -> list[tuple[str, str, str | None]]:
+    """(bpmn id, why, target) for every script or expression the sandbox refuses to compile;
+    `target`: for a flow's condition, the element the flow leads to (else None)."""
+    problems = []
     for bpmn_id, kind, source, mode in analysis.expressions(spec, subprocess_specs):
         try:
             sandbox.compile_source(source, mode)
         except sandbox.SandboxViolation as exc:
             snippet = " ".join(source.split())[:120]
-            raise ScriptValidationError(
-                f"the {kind} of '{bpmn_id}' ({snippet!r}) is not allowed: {exc}", bpmn_id) from None
+            target = kind.split("'")[1] if kind.startswith("condition of the flow to '") else None
+            problems.append((bpmn_id, f"the {kind} of '{bpmn_id}' ({snippet!r}) is not allowed: "
+                                      f"{exc}", target))
+    return problems
 
 
 def _describe(exc: ValidationException) -> str:

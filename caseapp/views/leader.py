@@ -85,7 +85,7 @@ def dashboard_json(tables, figures) -> dict:
 def overview():
     now = utcnow()
     f, filter_errors = _filters_or_default(now)
-    figures = stats.all_figures(f, now)
+    figures = stats.dashboard_figures(f, now)
     tables = figure_tables.build_tables(figures)
     payload = dashboard_json(tables, figures)
     context = {"filters": f, "filter_errors": filter_errors, "choices": _choices(),
@@ -112,7 +112,7 @@ def figures_json():
     """The dashboard's figures for its refresh; bad filters are a 422 in the API's shape."""
     now = utcnow()
     f = figure_filters.parse_filters(current_user, request.args, now)
-    figures = stats.all_figures(f, now)
+    figures = stats.dashboard_figures(f, now)
     return jsonify(dashboard_json(figure_tables.build_tables(figures), figures))
 
 
@@ -128,7 +128,7 @@ def export_table(table_id: str, fmt: str):
         columns = exports.register_columns(current_user)
         rows = exports.register_rows(current_user, f)
     else:
-        table = figure_tables.table_by_id(figure_tables.build_tables(stats.all_figures(f, now)),
+        table = figure_tables.table_by_id(figure_tables.build_tables(stats.dashboard_figures(f, now)),
                                           table_id)
         title, columns, rows = table.title, table.columns, table.rows
     name = exports.filename(table_id, f, fmt)

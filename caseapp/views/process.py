@@ -5,11 +5,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField
 
 from ..models import utcnow
 from ..services.administration import processes
 from ..services.errors import ValidationFailed
 from ..services.figures import diagram_heat
+from ..services.process_design import drafts
 from ..services.reads import reference
 
 bp = Blueprint("process", __name__, url_prefix="/process")
@@ -19,6 +21,7 @@ REFRESH_SECONDS = 30
 
 class DeployForm(FlaskForm):
     bpmn = FileField(_l("BPMN file"), validators=[FileRequired()])
+    accept_warnings = BooleanField(_l("Deploy despite the warnings"))
 
 
 def _heat_or_default(now):
@@ -80,13 +83,13 @@ def deploy():
     if len(raw) > MAX_BPMN_BYTES:
         return _page(form, error=_("The file is larger than 2 MB."), status=422)
     try:
-        version, created = processes.deploy_upload(current_user, raw.decode("utf-8"))
+        version, created = drafts.deploy_xml(current_user, raw.decode("utf-8"),
+                                             form.accept_warnings.data)
     except UnicodeDecodeError:
         return _page(form, error=_("The file is not UTF-8 text."), status=422)
-    except ValidationFailed as exc:  # every reason at once (see process_checks.deploy_problems)
-        problems = exc.fields.get("bpmn", [])
-        return _page(form, error=_("The diagram was not deployed:") if problems else exc.message,
-                     status=422, problems=problems)
+    except ValidationFailed as exc:  # every reason at once, each with its element and severity
+        return _page(form, error=_("The diagram was not deployed:"), status=422,
+                     problems=drafts.refusal_problems(exc))
     if created:
         flash(_("Version %(version)s deployed: new reports start on it; running cases keep theirs.",
                 version=version.version), "success")

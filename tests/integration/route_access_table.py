@@ -111,6 +111,24 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("/process/versions/<int:version_id>", "GET"): staff_only(("designer", "admin")),
     ("/process/deploy", "POST"): staff_only(("designer", "admin"), "invalid"),
     ("/process/figures", "GET"): staff_only(("designer", "admin")),
+    # the modeler's live check and diffs (issue 9): an empty body is refused as input
+    ("/process/check", "POST"): staff_only(("designer", "admin"), "invalid"),
+    ("/process/diff", "POST"): staff_only(("designer", "admin"), "invalid"),
+    ("/process/versions/<int:version_id>/diff", "GET"): staff_only(("designer", "admin")),
+    # the modeler (issue 9): each caller's draft_id is a draft the designer owns (admins see all)
+    ("/process/modeler", "GET"): staff_only(("designer", "admin")),
+    ("/process/drafts", "GET"): staff_only(("designer", "admin")),
+    ("/process/drafts", "POST"): staff_only(("designer", "admin"), "invalid"),
+    ("/process/drafts/<int:draft_id>/delete", "POST"): staff_only(("designer", "admin"), "redirect"),
+    ("/process/drafts/<int:draft_id>/deploy", "POST"): staff_only(("designer", "admin")),
+    ("/process/drafts/<int:draft_id>/download", "GET"): staff_only(("designer", "admin")),
+    ("/process/versions/<int:version_id>/download", "GET"): staff_only(("designer", "admin")),
+    # moving running cases to a newer version (issue 9): run_id is a finished run; the caller's
+    # case was never moved, so its revert is refused with a message on the page it goes back to
+    ("/process/moves/", "GET"): staff_only(("designer", "admin")),
+    ("/process/moves/", "POST"): staff_only(("designer", "admin"), "invalid"),
+    ("/process/moves/<int:run_id>", "GET"): staff_only(("designer", "admin")),
+    ("/process/moves/cases/<code>/revert", "POST"): staff_only(("designer", "admin"), "redirect"),
     # --- administration ----------------------------------------------------------------------
     ("/admin/", "GET"): staff_only(("admin",)),
     ("/admin/agencies", "GET"): staff_only(("admin",)),
@@ -249,6 +267,20 @@ def _open311_key(actor) -> int:
     return issue_key(actor, "route access test")[0].id
 
 
+def _draft_by(designer) -> int:
+    from caseapp.services.administration.processes import active_version
+    from caseapp.services.process_design.drafts import draft_from_version
+    return draft_from_version(designer, active_version().id).id
+
+
+def _move_run_by(designer) -> int:
+    from caseapp.services.administration.processes import active_version
+    from caseapp.services.cases.move_runs import create_run, execute_run
+    run = create_run(active_version(), designer)
+    execute_run(run.id)  # nothing is on an earlier version: done at once
+    return run.id
+
+
 def build_world() -> World:
     """Inside an app context on a seeded database: one case per caller, and the shared ids."""
     from caseapp.extensions import db
@@ -287,6 +319,9 @@ def build_world() -> World:
                                               world.per_role[role]["code"])
         # each caller may withdraw (or fail to withdraw) an announcement of its own
         world.per_role[role]["announcement_id"] = _announcement_by(user("supervisor"))
+        world.per_role[role]["draft_id"] = _draft_by(user("designer"))
+        world.per_role[role]["spare_draft_id"] = _draft_by(user("designer"))  # the one deleted
+    world.shared["run_id"] = _move_run_by(user("designer"))  # moving cases (issue 9)
     world.shared["notification_id"] = db.session.scalars(db.select(Notification.id).where(
         Notification.recipient_user_id == user("leader").id)).first()
     db.session.remove()
@@ -303,6 +338,7 @@ RENAMED_ARGUMENTS = {
     "/open311/v2/tokens/": {"token": "code", "fmt": "open311_format"},
     "/open311/v2/": {"fmt": "open311_format"},
     "/leader/export/": {"fmt": "export_format"},
+    "/process/drafts/<int:draft_id>/delete": {"draft_id": "spare_draft_id"},
 }
 
 

@@ -5,27 +5,28 @@ from pathlib import Path
 
 from lxml import etree
 
-from ...engine import EngineError, ProcessRunner, compile_bpmn
+from ...engine import ProcessRunner
 from ...extensions import db
 from ...models import ProcessVersion, utcnow
 from ..cases.audit import record_admin_change
-from ..errors import NotFound, ValidationFailed
+from ..errors import NotFound
+from ..process_design.problems import DiagramRejected, errors_of, warnings_of
+from ..process_design.rules import inspect_diagram
 from .script_functions import script_functions
-from .process_checks import MAIN_PROCESS, deploy_problems
+from .process_checks import MAIN_PROCESS
 from .sla_settings import DAY_TEXT, POLICY_TEXT, DueCalculator
 
 BPMN_DIR = Path(__file__).resolve().parents[3] / "bpmn"
 
 
-def deploy_bpmn(xml: str, actor=None) -> tuple[ProcessVersion, bool]:
-    """Validate and store a BPMN version; the same XML twice is one version."""
-    try:
-        compiled = compile_bpmn(xml)
-    except EngineError as exc:  # BpmnValidationError included
-        raise ValidationFailed(f"BPMN rejected: {exc}", {"bpmn": [str(exc)]}) from exc
-    problems = deploy_problems(compiled)
-    if problems:
-        raise ValidationFailed("BPMN rejected: " + "; ".join(problems), {"bpmn": problems})
+def deploy_bpmn(xml: str, actor=None, *, accept_warnings: bool = False
+                ) -> tuple[ProcessVersion, bool]:
+    """Check (process_design.rules: every problem at once) and store a BPMN version; refused
+    while an error remains, or a warning the designer did not accept. The same XML twice is one
+    version."""
+    compiled, problems = inspect_diagram(xml)
+    if errors_of(problems) or (warnings_of(problems) and not accept_warnings) or compiled is None:
+        raise DiagramRejected(problems)
     current = db.session.scalars(db.select(ProcessVersion).where(
         ProcessVersion.process_id == compiled.process_id, ProcessVersion.active.is_(True))
         .order_by(ProcessVersion.version.desc())).first()
@@ -249,7 +250,7 @@ def version_diagram(user, version_id: int | None = None) -> dict:
             "xml": version_xml_for_reader(version.id, version.bpmn_xml), "marks": {}}
 
 
-def deploy_upload(user, xml: str) -> tuple[ProcessVersion, bool]:
+def deploy_upload(user, xml: str, accept_warnings: bool = False) -> tuple[ProcessVersion, bool]:
     """A designer deploys a diagram they edited (validated and sandbox-checked first)."""
     require_designer(user)
-    return deploy_bpmn(xml, user)
+    return deploy_bpmn(xml, user, accept_warnings=accept_warnings)

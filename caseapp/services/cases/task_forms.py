@@ -246,15 +246,23 @@ def _value_text(field: FormFieldSpec | None, value) -> str:
 
 def form_problems(compiled) -> list[str]:
     """What in a compiled process's user task forms the app cannot show or check (empty: fine)."""
+    return [message for _bpmn_id, _kind, message in task_form_problems(compiled)]
+
+
+def task_form_problems(compiled) -> list[tuple[str, str, str]]:
+    """(user task bpmn id, kind: 'form_key' | 'form_field', message) for each form problem."""
     problems = []
     for task in process_forms(compiled.spec_json):
         where = f"user task '{task.bpmn_id}' ({task.name})"
         if task.form is None or is_built_in(task.form.key):
             continue  # no key: the compiler refuses it; built-in keys use their own forms
         if not task.form.fields and not task.problems:
-            problems.append(f"{where}: form key '{task.form.key}' is neither a built-in form "
-                            f"({', '.join(BUILT_IN)}) nor backed by camunda:formData fields")
-        problems.extend(f"{where}: {problem}" for problem in task.problems)
-        problems.extend(f"{where}: field id '{field.id}' is reserved; choose another"
+            problems.append((task.bpmn_id, "form_key",
+                             f"{where}: form key '{task.form.key}' is neither a built-in form "
+                             f"({', '.join(BUILT_IN)}) nor backed by camunda:formData fields"))
+        problems.extend((task.bpmn_id, "form_field", f"{where}: {problem}")
+                        for problem in task.problems)
+        problems.extend((task.bpmn_id, "form_field",
+                         f"{where}: field id '{field.id}' is reserved; choose another")
                         for field in task.form.fields if field.id in RESERVED_FIELD_IDS)
     return problems

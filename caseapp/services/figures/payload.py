@@ -6,7 +6,7 @@ from datetime import date, datetime
 from ...extensions import db
 from ...models import Agency, Category, District, utcnow
 from .filters import FigureFilters, parse_filters
-from .stats import all_figures
+from .stats import dashboard_figures
 
 
 def _codes(model) -> dict:
@@ -24,7 +24,7 @@ def _iso(value):
 def stats_for(user, args, now: datetime | None = None) -> dict:
     """The user's scoped figures for the request's filters, as the API's JSON."""
     now = now or utcnow()
-    return stats_payload(all_figures(parse_filters(user, args, now), now))
+    return stats_payload(dashboard_figures(parse_filters(user, args, now), now))
 
 
 def stats_payload(figures: dict) -> dict:
@@ -61,6 +61,8 @@ def stats_payload(figures: dict) -> dict:
         "bounces": [{"from": agency(r["from_agency_id"]), "to": agency(r["to_agency_id"]),
                      "count": r["count"]} for r in figures["bounces"]],
         "time_per_phase": figures["durations"],
+        # medians and 90th percentiles read from daily histograms: within 9 % of the exact figure
+        "time_per_phase_approximate": figures.get("durations_approximate", False),
         "by_category": [{"category": categories.get(k), **v} for k, v in figures["by_category"].items()],
         "by_district": [{"district": districts.get(k), **v} for k, v in figures["by_district"].items()],
         "trend": {"day": [{**r, "day": _iso(r["day"])} for r in figures["trend"]["day"]],

@@ -108,7 +108,8 @@ def build_tables(figures: dict, names: Names | None = None) -> list[Table]:
               [[names.agency(r["from_agency_id"]), names.next_agency(r["to_agency_id"]), r["count"]]
                for r in figures["bounces"]],
               chart={"type": "bar", "label": [0, 1], "values": [2], "horizontal": True}),
-        Table("durations", _("Time per step (hours)"),
+        Table("durations", _("Time per step (hours), approximate: within 9%")
+              if figures.get("durations_approximate") else _("Time per step (hours)"),
               [_("Step"), _("Tasks completed"), _("Median (hours)"), _("90th percentile (hours)")],
               [[phase(r["phase"]), r["count"], hours(r["median_seconds"]), hours(r["p90_seconds"])]
                for r in figures["durations"]],

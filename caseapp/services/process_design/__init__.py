@@ -1,0 +1,1 @@
+"""Designing the process: one set of diagram rules (deploy, upload, the modeler) and the diff."""
